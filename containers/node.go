@@ -1,0 +1,78 @@
+// Package containers turns a matrix cell into running product instances. A Node is one product instance
+// (IS, API-M, or the echo backend the published API points at); a Backend creates Nodes — as Docker
+// containers, or as local kmsim processes. The setup and the specs never ask which backend they run on.
+package containers
+
+import (
+	"context"
+	"fmt"
+)
+
+// Product is what a Node runs.
+type Product string
+
+// The products a cell needs.
+const (
+	IS   Product = "is"
+	APIM Product = "apim"
+	Echo Product = "backend"
+)
+
+// Network aliases: the names the products use to reach each other, as in WSO2's own compose files.
+const (
+	ISAlias      = "wso2is"
+	APIMAlias    = "wso2am"
+	BackendAlias = "backend"
+)
+
+// Ports each product listens on (without [server] offset).
+var Ports = map[Product][]int{
+	IS:   {9443},
+	APIM: {9443, 9763, 8243, 8280},
+	Echo: {8080},
+}
+
+// Spec describes one Node to create.
+type Spec struct {
+	Product Product
+	Version string // product version; empty for the backend
+	Alias   string // network alias
+	Image   string // container image (docker backend only)
+}
+
+// Node is one product instance. Files are addressed relative to the product home
+// (e.g. "repository/conf/deployment.toml").
+type Node interface {
+	Spec() Spec
+	// Home is the product home as the product sees it, for messages.
+	Home() string
+	ReadFile(ctx context.Context, rel string) ([]byte, error)
+	WriteFile(ctx context.Context, rel string, data []byte) error
+	// Start starts the product once; it does not wait for readiness.
+	Start(ctx context.Context) error
+	// Exited reports a product that stopped on its own, with its cause; nil while running.
+	Exited() error
+	// Addr is the host:port the harness dials to reach the node's port.
+	Addr(ctx context.Context, port int) (string, error)
+	// Logs returns the product's console output (what docker logs shows).
+	Logs(ctx context.Context) ([]byte, error)
+}
+
+// Backend creates the Nodes of one cell on one network and removes them.
+type Backend interface {
+	Name() string
+	// Create creates every Node without starting it.
+	Create(ctx context.Context, specs []Spec) ([]Node, error)
+	// Close stops and removes everything Create made. It is safe to call more than once.
+	Close(ctx context.Context) error
+}
+
+// ByAlias finds a node by its network alias.
+func ByAlias(nodes []Node, alias string) (Node, error) {
+	for _, n := range nodes {
+		if n.Spec().Alias == alias {
+			return n, nil
+		}
+	}
+	return nil, fmt.Errorf("no node with alias %s", alias)
+}

@@ -1,0 +1,211 @@
+// Package matrix knows the product versions kmconform can test, the facts about each version that the setup
+// depends on, and what each cell (one IS version × one API-M version) is expected to support.
+package matrix
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kmconform/kmconform/fixtures"
+)
+
+// IS is one Identity Server version.
+type IS struct {
+	Version                  string `yaml:"version"`
+	Image                    string `yaml:"image"`
+	StoreType                string `yaml:"storeType"`
+	PrimaryKeyStore          string `yaml:"primaryKeyStore"`
+	TrustStore               string `yaml:"trustStore"`
+	AuthorizeAllScopes       bool   `yaml:"authorizeAllScopes"`
+	AllowSystemPrefixForRole bool   `yaml:"allowSystemPrefixForRole"`
+}
+
+// APIM is one API Manager version.
+type APIM struct {
+	Version             string   `yaml:"version"`
+	Image               string   `yaml:"image"`
+	Connector           string   `yaml:"connector"`
+	ConnectorKeys       []string `yaml:"connectorKeys"`
+	RolesCreation       bool     `yaml:"rolesCreation"`
+	AuthenticationBlock bool     `yaml:"authenticationBlock"`
+}
+
+// Expectation says how one capability behaves in the cells it matches.
+type Expectation struct {
+	IS         string `yaml:"is"`
+	APIM       string `yaml:"apim"`
+	Capability string `yaml:"capability"`
+	Status     Status `yaml:"status"`
+	Reason     string `yaml:"reason"`
+	Link       string `yaml:"link"`
+}
+
+// Status of a capability in a cell.
+type Status string
+
+// The statuses a capability can have in a cell.
+const (
+	Required     Status = "required"
+	Unsupported  Status = "unsupported"
+	KnownFailure Status = "known-failure"
+)
+
+// Matrix is the parsed matrix file.
+type Matrix struct {
+	IdentityServer []IS              `yaml:"identityServer"`
+	APIManager     []APIM            `yaml:"apiManager"`
+	Capabilities   map[string]string `yaml:"capabilities"`
+	Expectations   []Expectation     `yaml:"expectations"`
+}
+
+// Default returns the matrix shipped in fixtures/matrix.yaml.
+func Default() (*Matrix, error) {
+	raw, err := fs.ReadFile(fixtures.FS, "matrix.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("read embedded matrix: %w", err)
+	}
+	return Parse(raw, "fixtures/matrix.yaml")
+}
+
+// Parse reads and validates a matrix file; name is used in error messages.
+func Parse(raw []byte, name string) (*Matrix, error) {
+	var m Matrix
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("matrix file %s is not valid: %w", name, err)
+	}
+	if err := m.validate(); err != nil {
+		return nil, fmt.Errorf("matrix file %s is not valid: %w", name, err)
+	}
+	return &m, nil
+}
+
+func (m *Matrix) validate() error {
+	var errs []error
+	if len(m.IdentityServer) == 0 || len(m.APIManager) == 0 {
+		errs = append(errs, errors.New("it must list at least one identityServer and one apiManager version"))
+	}
+	for _, is := range m.IdentityServer {
+		if is.Version == "" || is.Image == "" {
+			errs = append(errs, fmt.Errorf("identityServer entry %q needs a version and an image", is.Version))
+		}
+		if is.StoreType != "JKS" && is.StoreType != "PKCS12" {
+			errs = append(errs, fmt.Errorf("identityServer %s: storeType must be JKS or PKCS12, not %q", is.Version, is.StoreType))
+		}
+	}
+	for _, am := range m.APIManager {
+		if am.Version == "" || am.Image == "" {
+			errs = append(errs, fmt.Errorf("apiManager entry %q needs a version and an image", am.Version))
+		}
+	}
+	for i, e := range m.Expectations {
+		if _, ok := m.Capabilities[e.Capability]; !ok {
+			errs = append(errs, fmt.Errorf("expectation %d names unknown capability %q", i+1, e.Capability))
+		}
+		if e.Status != Unsupported && e.Status != KnownFailure {
+			errs = append(errs, fmt.Errorf("expectation %d: status must be unsupported or known-failure, not %q", i+1, e.Status))
+		}
+		if strings.TrimSpace(e.Reason) == "" {
+			errs = append(errs, fmt.Errorf("expectation %d needs a reason", i+1))
+		}
+		if e.IS != "*" && m.findIS(e.IS) == nil {
+			errs = append(errs, fmt.Errorf("expectation %d names unknown IS version %q", i+1, e.IS))
+		}
+		if e.APIM != "*" && m.findAPIM(e.APIM) == nil {
+			errs = append(errs, fmt.Errorf("expectation %d names unknown API-M version %q", i+1, e.APIM))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Matrix) findIS(v string) *IS {
+	for i := range m.IdentityServer {
+		if m.IdentityServer[i].Version == v {
+			return &m.IdentityServer[i]
+		}
+	}
+	return nil
+}
+
+func (m *Matrix) findAPIM(v string) *APIM {
+	for i := range m.APIManager {
+		if m.APIManager[i].Version == v {
+			return &m.APIManager[i]
+		}
+	}
+	return nil
+}
+
+// ISVersions lists the known IS versions in file order.
+func (m *Matrix) ISVersions() []string {
+	var out []string
+	for _, is := range m.IdentityServer {
+		out = append(out, is.Version)
+	}
+	return out
+}
+
+// APIMVersions lists the known API-M versions in file order.
+func (m *Matrix) APIMVersions() []string {
+	var out []string
+	for _, am := range m.APIManager {
+		out = append(out, am.Version)
+	}
+	return out
+}
+
+// Cell is one IS version paired with one API-M version.
+type Cell struct {
+	IS           IS
+	APIM         APIM
+	Capabilities map[string]string
+	expectations []Expectation
+}
+
+// Name is the cell's folder name under reports/, e.g. is-7.1.0_apim-4.5.0.
+func (c Cell) Name() string { return "is-" + c.IS.Version + "_apim-" + c.APIM.Version }
+
+// Cell returns the cell for two versions, or an error that lists the versions kmconform knows.
+func (m *Matrix) Cell(isVersion, apimVersion string) (Cell, error) {
+	is := m.findIS(isVersion)
+	if is == nil {
+		return Cell{}, fmt.Errorf("unknown IS version %q: kmconform knows %s", isVersion, strings.Join(m.ISVersions(), ", "))
+	}
+	am := m.findAPIM(apimVersion)
+	if am == nil {
+		return Cell{}, fmt.Errorf("unknown API-M version %q: kmconform knows %s", apimVersion, strings.Join(m.APIMVersions(), ", "))
+	}
+	c := Cell{IS: *is, APIM: *am, Capabilities: m.Capabilities}
+	for _, e := range m.Expectations {
+		if (e.IS == "*" || e.IS == isVersion) && (e.APIM == "*" || e.APIM == apimVersion) {
+			c.expectations = append(c.expectations, e)
+		}
+	}
+	return c, nil
+}
+
+// Expect returns how a capability is expected to behave in this cell. An unknown capability name is a
+// programming error in a spec and panics, so that a typo cannot silently turn a check off.
+func (c Cell) Expect(capability string) Expectation {
+	if _, ok := c.Capabilities[capability]; !ok {
+		known := make([]string, 0, len(c.Capabilities))
+		for k := range c.Capabilities {
+			known = append(known, k)
+		}
+		slices.Sort(known)
+		panic(fmt.Sprintf("spec needs unknown capability %q (known: %s)", capability, strings.Join(known, ", ")))
+	}
+	for _, e := range c.expectations {
+		if e.Capability == capability {
+			return e
+		}
+	}
+	return Expectation{IS: c.IS.Version, APIM: c.APIM.Version, Capability: capability, Status: Required}
+}
