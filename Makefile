@@ -1,0 +1,39 @@
+# kmconform — see README.md.
+GO      ?= go
+BIN     := $(CURDIR)/bin
+TARGET  ?= official
+IS      ?= 7.1.0
+APIM    ?= 4.5.0
+REPORTS ?= reports
+ARGS    ?=
+
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+.PHONY: build conformance test vet bench clean
+
+## build: the CLI, the simulator and the conformance suite binary, into bin/
+build:
+	$(GO) build -o $(BIN)/kmconform ./cmd/kmconform
+	$(GO) build -o $(BIN)/kmsim ./cmd/kmsim
+	$(GO) test -c -o $(BIN)/conformance.test ./suites/conformance
+
+## conformance: run one cell, e.g. make conformance TARGET=sim IS=7.1.0 APIM=4.5.0
+conformance: build
+	$(BIN)/kmconform run --target $(TARGET) --is $(IS) --apim $(APIM) --reports $(REPORTS) $(ARGS)
+
+## vet: gofmt and go vet
+vet:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+## test: unit tests, then the suite end to end on the simulator, including the runs that must fail
+test: vet build
+	KMCONFORM_BIN=$(BIN) $(GO) test -count=1 -timeout 12m ./...
+
+## bench: speed and memory goals
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf $(BIN) $(REPORTS)

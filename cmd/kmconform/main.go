@@ -1,0 +1,68 @@
+// Command kmconform runs the conformance suite of WSO2 Identity Server 7.x as a Key Manager of WSO2 API
+// Manager 4.x against one matrix cell. It is thin: flags become a run configuration, the suite binary does
+// the work, and the JUnit it writes is summarised.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `kmconform checks WSO2 Identity Server 7.x as a Key Manager of WSO2 API Manager 4.x.
+
+Usage:
+  kmconform run --is <version> --apim <version> [--target sim|official] [options]
+  kmconform versions
+  kmconform help
+
+Run 'kmconform run -h' for the options of run.
+`
+
+// exitError carries an exit code; its message is one sentence for the user.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func runMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		err = runCommand(args[1:], stdout, stderr)
+	case "versions":
+		err = versionsCommand(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = usageError("unknown command %q: run 'kmconform help' for the commands", args[0])
+	}
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "kmconform:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "kmconform:", err)
+	return 1
+}

@@ -1,0 +1,109 @@
+// Package cellrun turns a run configuration into a set-up cell and back into nothing: it picks the backend,
+// the notification JAR and the matrix cell, runs the topology, keeps the evidence under reports/<cell>/ and
+// tears everything down. The conformance suite and the up/down commands share it.
+package cellrun
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kmconform/kmconform/harness/intervals"
+	"github.com/kmconform/kmconform/harness/matrix"
+	"github.com/kmconform/kmconform/harness/topology"
+)
+
+// Targets kmconform can run a cell against.
+const (
+	TargetSim      = "sim"      // kmsim processes on this machine
+	TargetOfficial = "official" // the official WSO2 images
+)
+
+// Targets lists every target name.
+var Targets = []string{TargetSim, TargetOfficial}
+
+// Config is everything one cell's run needs; the CLI writes it, the suite reads it.
+type Config struct {
+	IS     string `json:"is"`
+	APIM   string `json:"apim"`
+	Target string `json:"target"`
+	// ReportDir is reports/<cell>: JUnit, evidence, transcripts.
+	ReportDir string `json:"reportDir"`
+	// Kmsim is the kmsim binary (sim targets).
+	Kmsim string `json:"kmsim,omitempty"`
+	// Matrix is a matrix file to use instead of the built-in one.
+	Matrix string `json:"matrix,omitempty"`
+	// Intervals overrides named intervals ("revocation=60s/250ms,…").
+	Intervals string `json:"intervals,omitempty"`
+	// Faults injects setup faults (kmconform's self-test only).
+	Faults string `json:"faults,omitempty"`
+	// KeepWorkDir leaves process homes on disk after the run.
+	KeepWorkDir bool `json:"keepWorkDir,omitempty"`
+}
+
+// LoadMatrix returns the configured matrix, or the built-in one.
+func (c Config) LoadMatrix() (*matrix.Matrix, error) {
+	if c.Matrix == "" {
+		return matrix.Default()
+	}
+	raw, err := os.ReadFile(c.Matrix)
+	if err != nil {
+		return nil, fmt.Errorf("read matrix file: %w", err)
+	}
+	return matrix.Parse(raw, c.Matrix)
+}
+
+// Validate checks everything that can be checked before anything starts, and applies interval overrides.
+func (c Config) Validate() (matrix.Cell, topology.Faults, error) {
+	if !slices.Contains(Targets, c.Target) {
+		return matrix.Cell{}, nil, fmt.Errorf("unknown target %q: use one of %s", c.Target, strings.Join(Targets, ", "))
+	}
+	m, err := c.LoadMatrix()
+	if err != nil {
+		return matrix.Cell{}, nil, err
+	}
+	cell, err := m.Cell(c.IS, c.APIM)
+	if err != nil {
+		return matrix.Cell{}, nil, err
+	}
+	faults, err := topology.ParseFaults(c.Faults)
+	if err != nil {
+		return matrix.Cell{}, nil, err
+	}
+	if err := intervals.Override(c.Intervals); err != nil {
+		return matrix.Cell{}, nil, err
+	}
+	if c.ReportDir == "" {
+		return matrix.Cell{}, nil, errors.New("no report folder was given")
+	}
+	return cell, faults, nil
+}
+
+// Save writes the config as JSON.
+func (c Config) Save(path string) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// Load reads a config written by Save.
+func Load(path string) (Config, error) {
+	var c Config
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read run configuration: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("run configuration %s is not valid JSON: %w", path, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,54 @@
+package topology
+
+import (
+	"context"
+	"crypto/x509"
+	"net"
+	"time"
+
+	"github.com/kmconform/kmconform/containers"
+	"github.com/kmconform/kmconform/harness/trust"
+)
+
+// certValidity is long enough for a nightly and short enough that a leaked run CA is worthless.
+const certValidity = 7 * 24 * time.Hour
+
+// caAlias is the alias of the run's CA in both products' trust stores.
+const caAlias = "kmconform-run-ca"
+
+type trustMaterial struct {
+	ca         *trust.CA
+	isLeaf     *trust.Leaf
+	apimLeaf   *trust.Leaf
+	isKeyStore string // file name under repository/resources/security
+	amKeyStore string
+}
+
+// mintTrust creates the run's CA and a TLS certificate for each product's in-network name. The images'
+// default certificates have expired, and they name localhost, not the names the products call each other.
+func mintTrust(_ context.Context, r *run) error {
+	now := time.Now().Add(-time.Hour) // tolerate small clock differences between harness and containers
+	ca, err := trust.NewCA("kmconform run CA", now, certValidity)
+	if err != nil {
+		return err
+	}
+	loopback := []net.IP{net.ParseIP("127.0.0.1")}
+	isLeaf, err := ca.IssueServer(containers.ISAlias, []string{containers.ISAlias, "localhost"}, loopback, now, certValidity)
+	if err != nil {
+		return err
+	}
+	amLeaf, err := ca.IssueServer(containers.APIMAlias, []string{containers.APIMAlias, "localhost"}, loopback, now, certValidity)
+	if err != nil {
+		return err
+	}
+	ext := ".p12"
+	if r.opt.Cell.IS.StoreType == string(trust.JKS) {
+		ext = ".jks"
+	}
+	r.ca = &trustMaterial{ca: ca, isLeaf: isLeaf, apimLeaf: amLeaf,
+		isKeyStore: containers.ISAlias + ext, amKeyStore: containers.APIMAlias + ".jks"}
+	r.roots = x509.NewCertPool()
+	r.roots.AddCert(ca.Cert)
+	r.newClients()
+	return nil
+}

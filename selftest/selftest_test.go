@@ -1,0 +1,270 @@
+// Package selftest runs kmconform end to end against the simulator: once as documented, where every spec
+// must pass, and once per setup fault, where the spec (or setup step) that exists to catch that fault must
+// fail with a message naming the cause. A check that cannot fail is a defect; these runs prove they can.
+package selftest
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, cleanup, err := binaries()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "selftest:", err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// binaries finds the binaries 'make build' wrote (KMCONFORM_BIN), or builds them into a temporary folder.
+func binaries() (string, func(), error) {
+	if dir := os.Getenv("KMCONFORM_BIN"); dir != "" {
+		return dir, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "kmconform-selftest-bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Dir(filepath.Dir(file))
+	for _, args := range [][]string{
+		{"build", "-o", filepath.Join(dir, "kmconform"), "./cmd/kmconform"},
+		{"build", "-o", filepath.Join(dir, "kmsim"), "./cmd/kmsim"},
+		{"test", "-c", "-o", filepath.Join(dir, "conformance.test"), "./suites/conformance"},
+	} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			cleanup()
+			return "", nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	return dir, cleanup, nil
+}
+
+type result struct {
+	exit   int
+	output string
+	report string // reports/<cell>
+	cases  []junitCase
+}
+
+type junitCase struct {
+	Name    string `xml:"name,attr"`
+	Status  string `xml:"status,attr"`
+	Failure *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"failure"`
+	Properties []struct {
+		Name  string `xml:"name,attr"`
+		Value string `xml:"value,attr"`
+	} `xml:"properties>property"`
+}
+
+func (r result) find(t *testing.T, prefix string) junitCase {
+	t.Helper()
+	for _, c := range r.cases {
+		if strings.HasPrefix(c.Name, prefix) {
+			return c
+		}
+	}
+	t.Fatalf("no JUnit testcase starting with %q; output:\n%s", prefix, r.output)
+	return junitCase{}
+}
+
+// kmconform runs the CLI with args and reads the cell's JUnit, if any.
+func kmconform(t *testing.T, args ...string) result {
+	t.Helper()
+	reports := t.TempDir()
+	args = append(args, "--reports", reports)
+	cmd := exec.Command(filepath.Join(binDir, "kmconform"), args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	r := result{output: out.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.exit = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run kmconform: %v", err)
+	}
+	cells, _ := filepath.Glob(filepath.Join(reports, "is-*"))
+	if len(cells) == 1 {
+		r.report = cells[0]
+		if raw, err := os.ReadFile(filepath.Join(r.report, "junit.xml")); err == nil {
+			var js struct {
+				Suites []struct {
+					Cases []junitCase `xml:"testcase"`
+				} `xml:"testsuite"`
+			}
+			if err := xml.Unmarshal(raw, &js); err != nil {
+				t.Fatalf("JUnit is not valid XML: %v", err)
+			}
+			for _, s := range js.Suites {
+				r.cases = append(r.cases, s.Cases...)
+			}
+		}
+	}
+	return r
+}
+
+func simRun(t *testing.T, extra ...string) result {
+	t.Helper()
+	before := kmsimProcesses(t)
+	r := kmconform(t, append([]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0"}, extra...)...)
+	if after := kmsimProcesses(t); after > before {
+		t.Errorf("%d kmsim processes were left running after the run", after-before)
+	}
+	return r
+}
+
+// kmsimProcesses counts running kmsim processes (Linux /proc).
+func kmsimProcesses(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip("no /proc: cannot check for leftover processes")
+	}
+	n := 0
+	for _, e := range entries {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && (bytes.Contains(cmdline, []byte("kmsim\x00serve")) || bytes.Contains(cmdline, []byte("kmsim\x00backend"))) {
+			n++
+		}
+	}
+	return n
+}
+
+// The four specs of the skeleton, by the start of their JUnit names.
+const (
+	specIssuer     = "[It] Issuer "
+	specGrant      = "[It] Grants client_credentials"
+	specRevocation = "[It] Revocation "
+	specMismatch   = "[It] Key Manager mismatch "
+	setupNode      = "[BeforeSuite]"
+)
+
+func TestDocumentedSetupPassesEverySpec(t *testing.T) {
+	r := simRun(t)
+	if r.exit != 0 {
+		t.Fatalf("exit %d; output:\n%s", r.exit, r.output)
+	}
+	for _, spec := range []string{specIssuer, specGrant, specRevocation, specMismatch} {
+		if c := r.find(t, spec); c.Status != "passed" {
+			t.Errorf("%s: status %s", c.Name, c.Status)
+		}
+	}
+	latency := ""
+	for _, p := range r.find(t, specRevocation).Properties {
+		if p.Name == "revocation-latency-ms" {
+			latency = p.Value
+		}
+	}
+	if !regexp.MustCompile(`^\d+$`).MatchString(latency) {
+		t.Errorf("revocation latency entry = %q, want milliseconds", latency)
+	}
+	for _, f := range []string{"junit.xml", "http-transcript.log", "evidence/wso2is.log", "evidence/wso2am-deployment.toml", "evidence/wso2is-deployment.toml"} {
+		if _, err := os.Stat(filepath.Join(r.report, f)); err != nil {
+			t.Errorf("report lacks %s: %v", f, err)
+		}
+	}
+	assertNoSecrets(t, r)
+}
+
+// assertNoSecrets scans every report file and the console for secret shapes: Basic credentials, bearer
+// tokens, JWTs, unmasked secret fields.
+func assertNoSecrets(t *testing.T, r result) {
+	t.Helper()
+	secretShapes := regexp.MustCompile(`(?i)authorization: (basic|bearer) [a-z0-9]|eyJ[A-Za-z0-9_-]{10,}\.eyJ|"(consumerSecret|client_secret|access_token|accessToken|refresh_token|Password|password)"\s*:\s*"[^*"]|(password|client_secret)=[^*&\s]`)
+	check := func(name, content string) {
+		if m := secretShapes.FindString(content); m != "" {
+			t.Errorf("%s contains a secret: %q", name, m)
+		}
+	}
+	check("console output", r.output)
+	_ = filepath.Walk(r.report, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			b, _ := os.ReadFile(path)
+			check(path, string(b))
+		}
+		return nil
+	})
+}
+
+func TestEachFaultIsCaughtByItsSpec(t *testing.T) {
+	cases := []struct {
+		fault, spec, cause string
+		othersPass         []string
+	}{
+		{"wrong-issuer", specIssuer, "is registered in API-M with issuer", nil},
+		{"no-jar", specRevocation, "the revocation notification did not reach API-M", []string{specIssuer, specGrant, specMismatch}},
+		{"no-event-listener", specRevocation, "the revocation notification did not reach API-M", []string{specIssuer, specGrant, specMismatch}},
+		{"no-trust", setupNode, "TLS trust is missing", nil},
+		{"open-api", specMismatch, "Key Manager restriction is not enforced", []string{specIssuer, specGrant, specRevocation}},
+	}
+	for _, c := range cases {
+		t.Run(c.fault, func(t *testing.T) {
+			r := simRun(t, "--inject-fault", c.fault, "--interval", "revocation=3s/100ms")
+			if r.exit != 1 {
+				t.Fatalf("exit %d, want 1 (specs failed); output:\n%s", r.exit, r.output)
+			}
+			got := r.find(t, c.spec)
+			if got.Status != "failed" || got.Failure == nil {
+				t.Fatalf("%s: status %s, want failed", got.Name, got.Status)
+			}
+			if !strings.Contains(got.Failure.Message, c.cause) {
+				t.Errorf("%s failed without naming the cause %q:\n%s", got.Name, c.cause, got.Failure.Message)
+			}
+			for _, other := range c.othersPass {
+				if o := r.find(t, other); o.Status != "passed" {
+					t.Errorf("fault %s also broke %s (%s): the fault is not isolated", c.fault, o.Name, o.Status)
+				}
+			}
+			assertNoSecrets(t, r)
+		})
+	}
+}
+
+func TestBadInputGetsOneSentence(t *testing.T) {
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"unknown IS version": {[]string{"run", "--target", "sim", "--is", "7.9.0", "--apim", "4.5.0"}, `unknown IS version "7.9.0": kmconform knows 7.0.0, 7.1.0, 7.2.0, 7.3.0`},
+		"missing version":    {[]string{"run", "--target", "sim", "--is", "7.1.0"}, "run needs both --is and --apim"},
+		"unknown target":     {[]string{"run", "--target", "cloud", "--is", "7.1.0", "--apim", "4.5.0"}, `unknown target "cloud"`},
+		"official target":    {[]string{"run", "--is", "7.1.0", "--apim", "4.5.0"}, "run against the simulator with --target sim"},
+		"unknown fault":      {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "gremlins"}, `unknown fault "gremlins"`},
+		"bad interval":       {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--interval", "revocation=soon"}, "positive duration"},
+		"unknown command":    {[]string{"deploy"}, `unknown command "deploy"`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := kmconform(t, c.args...)
+			if r.exit != 2 {
+				t.Errorf("exit %d, want 2; output:\n%s", r.exit, r.output)
+			}
+			lines := strings.Split(strings.TrimSpace(r.output), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], c.want) {
+				t.Errorf("want one line containing %q, got:\n%s", c.want, r.output)
+			}
+			if r.report != "" {
+				t.Errorf("bad input left a report folder behind: %s", r.report)
+			}
+		})
+	}
+}

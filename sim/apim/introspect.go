@@ -1,0 +1,180 @@
+package apim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// validateOpaque is the key-validation path for opaque tokens and for JWTs whose KM has no validator
+// (api-manager-4.md §6 step 3): invalid-token cache, gateway token cache, KM election, IntrospectionCache,
+// then the elected KM's introspection. The IntrospectionCache is not touched by /notify, so revocation in
+// this mode converges only when the entry expires (§7).
+func (s *Server) validateOpaque(r *http.Request, tok string, a *apiSpec) (*tokenInfo, *gwError) {
+	now := s.now()
+	fail := func(code string) *gwError { return accessFailure(a, code) }
+	s.mu.Lock()
+	if until, bad := s.st.invalidTokens[tok]; bad && now.Before(until) {
+		s.mu.Unlock()
+		return nil, fail("900901")
+	}
+	var info *tokenInfo
+	if e, ok := s.st.tokenCache[tok]; ok && s.cfg.gatewayCacheEnabled && now.Before(e.expires) {
+		cp := e.info
+		info = &cp
+	}
+	km := s.electKM(tok, a)
+	s.mu.Unlock()
+	if info == nil {
+		if km == nil {
+			return nil, fail("900901")
+		}
+		var gerr *gwError
+		if info, gerr = s.tokenMetadata(r, km, tok, a); gerr != nil {
+			return nil, gerr
+		}
+		if s.cfg.gatewayCacheEnabled {
+			s.mu.Lock()
+			s.st.tokenCache[tok] = cacheEntry{info: *info, expires: earliest(now.Add(s.cfg.gatewayCacheTTL), info.exp)}
+			s.mu.Unlock()
+		}
+	}
+	if now.After(info.exp) {
+		return nil, fail("900901")
+	}
+	keyType, ok := s.subscribed(info.consumerKey, info.kmID, a)
+	if !ok {
+		return nil, fail("900908")
+	}
+	info.keyType = keyType
+	return info, nil
+}
+
+// accessFailure renders the key-validation path's description.
+// UNCONFIRMED (api-manager-4.md §11 item 9): chose the context with its version for <ctx>.
+func accessFailure(a *apiSpec, code string) *gwError {
+	if code == "900908" {
+		return &gwError{code, msgForbidden, fmt.Sprintf("Access failure for API: %s/%s, version: %s status: (%s) - %s",
+			a.Context, a.Version, a.Version, code, msgForbidden)}
+	}
+	return &gwError{code, msgInvalidCredentials, fmt.Sprintf("Access failure for API: %s/%s, version: %s status: (%s) - %s",
+		a.Context, a.Version, a.Version, code, descInvalidCreds)}
+}
+
+// electKM is DefaultKeyValidationHandler's choice (api-manager-4.md §6 step 3): the only KM of the tenant
+// if there is one (when allowed); for keyManagers=["all"] the first KM whose canHandleToken holds; else the
+// API's listed KMs in order. Called with s.mu held.
+// UNCONFIRMED (§6: "first KM in map iteration order"): chose registration order, Resident KM first.
+func (s *Server) electKM(tok string, a *apiSpec) *keyManager {
+	var kms []*keyManager
+	for _, km := range s.st.kms {
+		if km.Enabled {
+			kms = append(kms, km)
+		}
+	}
+	pick := func(km *keyManager) *keyManager { cp := *km; return &cp }
+	if len(kms) == 1 {
+		if a.allowsKM(kms[0].Name) {
+			return pick(kms[0])
+		}
+		return nil
+	}
+	if slices.Contains(a.KeyManagers, "all") {
+		for _, km := range kms {
+			if canHandleToken(km, tok) {
+				return pick(km)
+			}
+		}
+		return nil
+	}
+	for _, name := range a.KeyManagers {
+		for _, km := range kms {
+			if km.Name == name && canHandleToken(km, tok) {
+				return pick(km)
+			}
+		}
+	}
+	return nil
+}
+
+// canHandleToken applies the KM's tokenValidation rules; without enabled rules every token qualifies.
+func canHandleToken(km *keyManager, tok string) bool {
+	raw := km.prop("token_format_string")
+	if raw == "" {
+		return true
+	}
+	var rules []map[string]any
+	if err := json.Unmarshal([]byte(raw), &rules); err != nil {
+		return true
+	}
+	enabled := 0
+	for _, r := range rules {
+		if !boolOr(r["enable"], false) {
+			continue
+		}
+		enabled++
+		switch strings.ToUpper(str(r["type"])) {
+		case "JWT":
+			if strings.Count(tok, ".") == 2 {
+				return true
+			}
+		case "REFERENCE", "CUSTOM":
+			if re, err := regexp.Compile(fmt.Sprint(r["value"])); err == nil && re.MatchString(tok) {
+				return true
+			}
+		}
+	}
+	return enabled == 0
+}
+
+// tokenMetadata consults the IntrospectionCache, then the KM (AbstractKeyManager.getTokenMetaData).
+func (s *Server) tokenMetadata(r *http.Request, km *keyManager, tok string, a *apiSpec) (*tokenInfo, *gwError) {
+	now := s.now()
+	s.mu.Lock()
+	e, ok := s.st.introspectCache[tok]
+	s.mu.Unlock()
+	if ok && now.Before(e.expires) && e.info.kmID == km.ID {
+		cp := e.info
+		return &cp, nil
+	}
+	var info tokenInfo
+	if km.Type == typeDefault {
+		c, err := s.verifyResidentJWT(tok)
+		if err != nil {
+			return nil, accessFailure(a, "900901")
+		}
+		exp, _ := c.time("exp")
+		info = tokenInfo{consumerKey: c.str("azp"), kmID: km.ID, exp: exp, scopes: c.scopes("scope")}
+	} else {
+		res, err := s.introspect(r.Context(), dcrTargetOf(km, ""), tok)
+		if err != nil {
+			s.log.Error("org.wso2.carbon.apimgt.keymgt.service.APIKeyValidationService",
+				"Error while validating the access token with Key Manager %s. Caused by: %s", km.Name, javaCause(err))
+			// UNCONFIRMED (not in the references): chose 900900 / 500 for an unreachable introspection endpoint.
+			return nil, errUnclassified("Error while validating the access token")
+		}
+		// active:false or token_type=Refresh is invalid (connector getTokenMetaData, api-manager-4.md §2.2).
+		if !res.Active || strings.EqualFold(res.TokenType, "Refresh") {
+			return nil, accessFailure(a, "900901")
+		}
+		info = tokenInfo{consumerKey: res.ClientID, kmID: km.ID, exp: time.Unix(res.Exp, 0), scopes: strings.Fields(res.Scope)}
+		if res.Exp == 0 {
+			info.exp = now.Add(s.cfg.introspectCacheTTL)
+		}
+	}
+	s.mu.Lock()
+	s.st.introspectCache[tok] = cacheEntry{info: info, expires: earliest(now.Add(s.cfg.introspectCacheTTL), info.exp)}
+	s.mu.Unlock()
+	return &info, nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
