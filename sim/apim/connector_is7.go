@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/kmconform/kmconform/sim/simnet"
 )
 
 // dcrTarget is what the IS connector needs from a KM configuration, copied out under the lock.
@@ -150,7 +152,7 @@ func (s *Server) dcrDelete(ctx context.Context, t dcrTarget) {
 		err = &feignError{status, http.MethodDelete, u, string(raw)}
 	}
 	if err != nil {
-		s.log.Error("org.wso2.is7.client.WSO2IS7KeyManager", "Error while deleting OAuth application %s. Caused by: %s", t.clientID, javaCause(err))
+		s.log.Error("org.wso2.is7.client.WSO2IS7KeyManager", "Error while deleting OAuth application %s. Caused by: %s", t.clientID, simnet.JavaError(err, ""))
 	}
 }
 

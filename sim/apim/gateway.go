@@ -6,6 +6,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+
+	"github.com/kmconform/kmconform/sim/simnet"
 )
 
 // gwError is a gateway authentication failure (APIAuthenticationHandler.handleAuthFailure).
@@ -65,9 +67,22 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			"message": "Not Found", "description": "The requested resource is not available."})
 		return
 	}
+	// Resource dispatch (CORSRequestHandler) precedes APIAuthenticationHandler in the API's handler chain,
+	// so an unmatched resource is refused before credentials are looked at.
+	// UNCONFIRMED (handler order not in api-manager-4.md): chose dispatch first.
+	op, status := snap.matchOperation(r.Method, rest)
+	if op == nil {
+		writeDispatchFailure(w, status)
+		return
+	}
 	info, gerr := s.authenticate(r, snap)
 	if gerr != nil {
 		writeGatewayError(w, gerr)
+		return
+	}
+	// Scope validation follows subscription validation (api-manager-4.md §6 step 2).
+	if !op.scopesAllow(info.scopes) {
+		writeGatewayError(w, errScope(op))
 		return
 	}
 	s.proxy(w, r, snap, rest, info.keyType)
@@ -171,7 +186,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, a *apiSpec, rest,
 		},
 		Transport: s.backend,
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			s.log.Warn("org.apache.synapse.transport.passthru.TargetHandler", "Error connecting to the back end %s: %s", target.Host, javaCause(err))
+			s.log.Warn("org.apache.synapse.transport.passthru.TargetHandler", "Error connecting to the back end %s: %s", target.Host, simnet.JavaError(err, target.Hostname()))
 			// UNCONFIRMED (not in the references): chose the 101503 "Error connecting to the back end" fault as 503.
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"code": "101503", "type": "Status report",
 				"message": "Runtime Error", "description": "Error connecting to the back end"})

@@ -300,6 +300,15 @@ func newFakeIS(t *testing.T, cert *x509.Certificate) (*fakeIS, simnet.Hosts) {
 		writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]any{{"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
 			"n": base64.RawURLEncoding.EncodeToString(isKey.N.Bytes()), "e": "AQAB"}}})
 	})
+	mux.HandleFunc("GET /oauth2/token/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		// IS 7's discovery document, with the hosts the client used (as IS renders [server] hostname).
+		b := "https://" + r.Host
+		writeJSON(w, http.StatusOK, map[string]any{"issuer": b + "/oauth2/token", "token_endpoint": b + "/oauth2/token",
+			"authorization_endpoint": b + "/oauth2/authorize", "introspection_endpoint": b + "/oauth2/introspect",
+			"registration_endpoint": b + "/api/identity/oauth2/dcr/v1.1/register", "revocation_endpoint": b + "/oauth2/revoke",
+			"userinfo_endpoint": b + "/oauth2/userinfo", "jwks_uri": b + "/oauth2/jwks",
+			"grant_types_supported": []string{"authorization_code", "client_credentials", "password", "refresh_token"}})
+	})
 	mux.HandleFunc("POST /oauth2/introspect", func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "admin" || p != "admin" {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -365,23 +374,38 @@ func (sm *sim) createKM(body map[string]any) string {
 // publishAPI creates, revisions, deploys and publishes an API pointing at backendURL.
 func (sm *sim) publishAPI(name, ctx string, kms []string, backendURL string) string {
 	sm.t.Helper()
+	return sm.publishAPIWith(name, ctx, kms, backendURL, nil)
+}
+
+// publishAPIWith is publishAPI with a hook to edit the create body (operations, scopes).
+func (sm *sim) publishAPIWith(name, ctx string, kms []string, backendURL string, edit func(map[string]any)) string {
+	sm.t.Helper()
 	body := map[string]any{"name": name, "context": ctx, "version": "1.0.0", "policies": []string{"Unlimited"},
 		"endpointConfig": map[string]any{"endpoint_type": "http", "production_endpoints": map[string]any{"url": backendURL},
 			"sandbox_endpoints": map[string]any{"url": backendURL}}}
 	if kms != nil {
 		body["keyManagers"] = kms
 	}
+	if edit != nil {
+		edit(body)
+	}
 	r := call(sm.t, "POST", sm.pub("/apis"), body)
 	expect(sm.t, r, http.StatusCreated)
 	id := str(r.json(sm.t)["id"])
-	r = call(sm.t, "POST", sm.pub("/apis/"+id+"/revisions"), map[string]any{"description": "r1"})
+	sm.redeploy(id)
+	expect(sm.t, call(sm.t, "POST", sm.pub("/apis/change-lifecycle?apiId="+id+"&action=Publish"), nil), http.StatusOK)
+	return id
+}
+
+// redeploy creates a revision of the API's working copy and deploys it to Default/localhost.
+func (sm *sim) redeploy(id string) {
+	sm.t.Helper()
+	r := call(sm.t, "POST", sm.pub("/apis/"+id+"/revisions"), map[string]any{"description": "r"})
 	expect(sm.t, r, http.StatusCreated)
 	rev := str(r.json(sm.t)["id"])
 	r = call(sm.t, "POST", sm.pub("/apis/"+id+"/deploy-revision?revisionId="+rev),
 		[]map[string]any{{"name": "Default", "vhost": "localhost", "displayOnDevportal": true}})
 	expect(sm.t, r, http.StatusCreated)
-	expect(sm.t, call(sm.t, "POST", sm.pub("/apis/change-lifecycle?apiId="+id+"&action=Publish"), nil), http.StatusOK)
-	return id
 }
 
 // subscribedApp creates an app subscribed to apiID and returns its id.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kmconform/kmconform/sim/simnet"
 )
 
 // validateOpaque is the key-validation path for opaque tokens and for JWTs whose KM has no validator
@@ -153,7 +155,7 @@ func (s *Server) tokenMetadata(r *http.Request, km *keyManager, tok string, a *a
 		res, err := s.introspect(r.Context(), dcrTargetOf(km, ""), tok)
 		if err != nil {
 			s.log.Error("org.wso2.carbon.apimgt.keymgt.service.APIKeyValidationService",
-				"Error while validating the access token with Key Manager %s. Caused by: %s", km.Name, javaCause(err))
+				"Error while validating the access token with Key Manager %s. Caused by: %s", km.Name, simnet.JavaError(err, ""))
 			// UNCONFIRMED (not in the references): chose 900900 / 500 for an unreachable introspection endpoint.
 			return nil, errUnclassified("Error while validating the access token")
 		}

@@ -18,6 +18,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/kmconform/kmconform/sim/simnet"
 )
 
 // jwtSkew is the timestamp skew of the gateway's JWT expiry check.
@@ -135,7 +137,7 @@ func (s *Server) jwtKey(ctx context.Context, km *keyManager, p *parsedJWT) (cryp
 		fresh, err := s.fetchJWKS(ctx, km.prop("certificate_value"))
 		if err != nil {
 			s.log.Error("org.wso2.carbon.apimgt.impl.jwt.JWTValidatorImpl", "Error while retrieving JWKS of Key Manager %s from %s. Caused by: %s",
-				km.Name, km.prop("certificate_value"), javaCause(err))
+				km.Name, km.prop("certificate_value"), simnet.JavaError(err, ""))
 			return nil, errUnclassified("Error while retrieving JWKS")
 		}
 		s.mu.Lock()

@@ -12,6 +12,7 @@ const adminBase = "/api/am/admin/v4"
 func (s *Server) routeAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+adminBase+"/key-managers", s.requireAdmin(s.kmList))
 	mux.HandleFunc("POST "+adminBase+"/key-managers", s.requireAdmin(s.kmCreate))
+	mux.HandleFunc("POST "+adminBase+"/key-managers/discover", s.requireAdmin(s.kmDiscover))
 	mux.HandleFunc("GET "+adminBase+"/key-managers/{id}", s.requireAdmin(s.kmGet))
 	mux.HandleFunc("PUT "+adminBase+"/key-managers/{id}", s.requireAdmin(s.kmUpdate))
 	mux.HandleFunc("DELETE "+adminBase+"/key-managers/{id}", s.requireAdmin(s.kmDelete))

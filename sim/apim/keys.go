@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/kmconform/kmconform/sim/simnet"
 )
 
 // keyMapping is an AM_APPLICATION_KEY_MAPPING row: an application's OAuth client at one KM for one key
@@ -130,7 +131,7 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 			grants: req.GrantTypesToBeSupported, callback: req.CallbackURL, props: req.AdditionalProperties})
 		if err != nil {
 			s.log.Error("org.wso2.carbon.apimgt.impl.workflow.ApplicationRegistrationSimpleWorkflowExecutor",
-				"Error occurred while creating OAuth application for %s with Key Manager %s. Caused by: %s", appName, kmName, javaCause(err))
+				"Error occurred while creating OAuth application for %s with Key Manager %s. Caused by: %s", appName, kmName, simnet.JavaError(err, ""))
 			// UNCONFIRMED (api-manager-4.md §5, §9 gotchas): status and body of a failed keygen are not
 			// documented; chose a 500 ErrorDTO. The mapping row stays, so a retry answers 409 901409.
 			writeError(w, internalError(fmt.Sprintf("Error while generating keys for application %s", appName)))
@@ -266,7 +267,7 @@ func (s *Server) generateToken(w http.ResponseWriter, r *http.Request) {
 	}
 	tr, err := s.clientCredentialsToken(r.Context(), tokenURL, ck, cs, scope)
 	if err != nil {
-		s.log.Error("org.wso2.is7.client.WSO2IS7KeyManager", "Error while generating application access token. Caused by: %s", javaCause(err))
+		s.log.Error("org.wso2.is7.client.WSO2IS7KeyManager", "Error while generating application access token. Caused by: %s", simnet.JavaError(err, ""))
 		writeError(w, internalError("Error while generating application access token"))
 		return
 	}

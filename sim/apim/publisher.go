@@ -51,6 +51,7 @@ func (s *Server) routePublisher(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+publisherBase+"/apis", s.requireAdmin(s.apiCreate))
 	mux.HandleFunc("GET "+publisherBase+"/apis", s.requireAdmin(s.apiList))
 	mux.HandleFunc("GET "+publisherBase+"/apis/{apiId}", s.requireAdmin(s.apiGet))
+	mux.HandleFunc("PUT "+publisherBase+"/apis/{apiId}", s.requireAdmin(s.apiUpdate))
 	mux.HandleFunc("DELETE "+publisherBase+"/apis/{apiId}", s.requireAdmin(s.apiDelete))
 	mux.HandleFunc("POST "+publisherBase+"/apis/{apiId}/revisions", s.requireAdmin(s.revisionCreate))
 	mux.HandleFunc("POST "+publisherBase+"/apis/{apiId}/deploy-revision", s.requireAdmin(s.revisionDeploy))
@@ -109,18 +110,11 @@ func (s *Server) apiFromDTO(body map[string]any) (*api, error) {
 	}
 	a.Context = ctx
 	a.IsDefaultVersion = boolOr(body["isDefaultVersion"], false)
-	switch km := body["keyManagers"].(type) {
-	case nil:
-		a.KeyManagers = []string{"all"}
-	case []any:
-		for _, n := range km {
-			a.KeyManagers = append(a.KeyManagers, str(n))
-		}
-	default:
-		// UNCONFIRMED (api-manager-4.md §4 gives 400/903203 only): chose this message.
-		return nil, newAPIError(http.StatusBadRequest, 903203, "Invalid Key Manager configuration",
-			"Key Managers should be provided as an array")
+	kms, err := parseKeyManagers(body["keyManagers"])
+	if err != nil {
+		return nil, err
 	}
+	a.KeyManagers = kms
 	if pol, ok := body["policies"].([]any); ok {
 		for _, p := range pol {
 			if !slices.Contains(subscriptionTiers, str(p)) {
@@ -132,15 +126,39 @@ func (s *Server) apiFromDTO(body map[string]any) (*api, error) {
 		}
 	}
 	a.EndpointConfig, _ = body["endpointConfig"].(map[string]any)
-	if ops, ok := body["operations"].([]any); ok && len(ops) > 0 {
-		a.Operations = ops
-	} else {
-		for _, verb := range []string{"GET", "PUT", "POST", "DELETE", "PATCH"} {
-			a.Operations = append(a.Operations, map[string]any{"target": "/*", "verb": verb,
-				"authType": "Application & Application User", "throttlingPolicy": "Unlimited", "scopes": []any{}})
-		}
-	}
+	a.Operations = parseOperations(body["operations"])
 	return a, nil
+}
+
+// parseKeyManagers: absent → ["all"]; a non-array → 400 903203 (api-manager-4.md §4).
+func parseKeyManagers(v any) ([]string, error) {
+	switch km := v.(type) {
+	case nil:
+		return []string{"all"}, nil
+	case []any:
+		out := []string{}
+		for _, n := range km {
+			out = append(out, str(n))
+		}
+		return out, nil
+	}
+	// UNCONFIRMED (api-manager-4.md §4 gives 400/903203 only): chose this message.
+	return nil, newAPIError(http.StatusBadRequest, 903203, "Invalid Key Manager configuration",
+		"Key Managers should be provided as an array")
+}
+
+// parseOperations keeps the given operations, or generates the publisher's default "/*" resource for
+// each verb when none are given.
+func parseOperations(v any) []any {
+	if ops, ok := v.([]any); ok && len(ops) > 0 {
+		return ops
+	}
+	var out []any
+	for _, verb := range []string{"GET", "PUT", "POST", "DELETE", "PATCH"} {
+		out = append(out, map[string]any{"target": "/*", "verb": verb,
+			"authType": "Application & Application User", "throttlingPolicy": "Unlimited", "scopes": []any{}})
+	}
+	return out
 }
 
 // apiConflict applies the 409 checks of api-manager-4.md §4.

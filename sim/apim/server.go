@@ -7,6 +7,7 @@ package apim
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -85,8 +86,12 @@ func New(h *home.Home, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load client trust store: %w", err)
 	}
-	s.out = javaClient(opt.Hosts, trust, 30*time.Second)
-	s.backend = &http.Transport{DialContext: opt.Hosts.DialContext, TLSClientConfig: s.out.Transport.(*http.Transport).TLSClientConfig}
+	roots := x509.NewCertPool()
+	for _, c := range trust {
+		roots.AddCert(c)
+	}
+	s.out = opt.Hosts.Client(roots, 30*time.Second)
+	s.backend = &http.Transport{DialContext: opt.Hosts.DialContext, TLSClientConfig: simnet.JavaTLSConfig(roots)}
 
 	s.st = newState(s)
 	return s, nil

@@ -43,7 +43,7 @@ func To(w io.Writer) *Logger { return &Logger{out: w} }
 
 func (l *Logger) log(level, logger, format string, args ...any) {
 	ts := time.Now().Format("2006-01-02 15:04:05,000")
-	line := fmt.Sprintf("[%s]  %s {%s} - %s\n", ts, level, logger, fmt.Sprintf(format, args...))
+	line := fmt.Sprintf("[%s] %s {%s} - %s\n", ts, level, logger, fmt.Sprintf(format, args...))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	_, _ = io.WriteString(l.out, line)

@@ -1,12 +1,12 @@
 // Package simnet gives a simulated product the network view it would have on a container network:
 // peer names such as wso2is and wso2am resolve to the addresses given with --hosts (the process
 // backend's stand-in for Docker's network aliases), and outbound TLS trusts only the product's own
-// trust store, with Java's default hostname verification.
+// trust store, verified as Java and Apache HttpClient verify (javatls.go), and failures read as the
+// Java exceptions the real products would log (javaerr.go).
 package simnet
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net"
@@ -58,17 +58,16 @@ func (h Hosts) DialContext(ctx context.Context, network, addr string) (net.Conn,
 	return d.DialContext(ctx, network, addr)
 }
 
-// Client returns an HTTP client that resolves through h and trusts only roots (nil roots: trust
-// nothing, which is what an empty Java trust store means). Server names are verified.
+// Client returns an HTTP client that resolves through h and checks server certificates the way the
+// products' JVM clients do (Java PKIX + Apache HttpClient's DefaultHostnameVerifier, see JavaTLSConfig)
+// against roots, the product's trust store. nil roots trust nothing, which is what an empty Java trust
+// store means. Failures can be rendered as the Java log text with JavaError.
 func (h Hosts) Client(roots *x509.CertPool, timeout time.Duration) *http.Client {
-	if roots == nil {
-		roots = x509.NewCertPool()
-	}
 	return &http.Client{
 		Timeout: timeout,
 		Transport: &http.Transport{
 			DialContext:         h.DialContext,
-			TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+			TLSClientConfig:     JavaTLSConfig(roots),
 			MaxIdleConnsPerHost: 4,
 			IdleConnTimeout:     30 * time.Second,
 		},

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/kmconform/kmconform/sim/carbonlog"
+	"github.com/kmconform/kmconform/sim/defaulthome"
+	"github.com/kmconform/kmconform/sim/home"
+	"github.com/kmconform/kmconform/sim/is"
+	"github.com/kmconform/kmconform/sim/simnet"
+)
+
+// serveOptions is what the product servers take (is.Options and apim.Options have the same fields).
+type serveOptions struct {
+	version string
+	bind    string
+	hosts   simnet.Hosts
+	log     *carbonlog.Logger
+	ready   func()
+}
+
+// servers maps a product to its Serve; apim.go adds "apim".
+var servers = map[string]func(context.Context, *home.Home, serveOptions) error{
+	"is": func(ctx context.Context, h *home.Home, o serveOptions) error {
+		return is.Serve(ctx, h, is.Options{Version: o.version, Bind: o.bind, Hosts: o.hosts, Log: o.log, Ready: o.ready})
+	},
+}
+
+var productNames = map[string]string{"is": "WSO2 Identity Server", "apim": "WSO2 API Manager"}
+
+// serve runs a product from its home until SIGTERM/SIGINT (CONTRACT: flags fall back to KMSIM_* env).
+func serve(args []string, stdout io.Writer) error {
+	fs := newFlags("serve")
+	product := fs.String("product", "", "is or apim")
+	ver := fs.String("version", "", "product version")
+	dir := fs.String("home", "", "product home")
+	bind := fs.String("bind", "", "listen address")
+	hostsFlag := fs.String("hosts", "", "name=ip,… for outbound calls")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p := envOr(*product, "KMSIM_PRODUCT", "")
+	v := envOr(*ver, "KMSIM_VERSION", "")
+	d := envOr(*dir, "KMSIM_HOME", "")
+	b := envOr(*bind, "KMSIM_BIND", "0.0.0.0")
+	if err := defaulthome.CheckVersion(p, v); err != nil {
+		return usageError{err.Error() + "."}
+	}
+	run, ok := servers[p]
+	if !ok {
+		return usageError{fmt.Sprintf("product %s is not built into this kmsim.", p)}
+	}
+	if d == "" {
+		return usageError{"serve: --home (or KMSIM_HOME) is required."}
+	}
+	hosts, err := simnet.ParseHosts(envOr(*hostsFlag, "KMSIM_HOSTS", ""))
+	if err != nil {
+		return usageError{err.Error() + "."}
+	}
+	log, err := carbonlog.Open(filepath.Join(d, filepath.FromSlash(home.CarbonLog)), stdout)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer log.Close()
+	start := time.Now()
+	log.Info("org.wso2.carbon.core.internal.CarbonCoreActivator", "Starting WSO2 Carbon...")
+	log.Info("org.wso2.carbon.core.internal.CarbonCoreActivator", "%s %s (kmsim %s simulator) home: %s", productNames[p], v, version, d)
+	h, err := home.Load(d)
+	if err != nil {
+		log.Error("org.wso2.carbon.core.init.CarbonServerManager", "Cannot start server: %v", err)
+		return fmt.Errorf("serve: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	ready := func() {
+		log.Info("org.wso2.carbon.core.internal.StartupFinalizerServiceComponent",
+			"WSO2 Carbon started in %d sec", int(time.Since(start).Seconds()))
+	}
+	err = run(ctx, h, serveOptions{version: v, bind: b, hosts: hosts, log: log, ready: ready})
+	if err != nil {
+		log.Error("org.wso2.carbon.core.init.CarbonServerManager", "Cannot start server: %v", err)
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
