@@ -8,16 +8,25 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 const usage = `kmconform checks WSO2 Identity Server 7.x as a Key Manager of WSO2 API Manager 4.x.
 
 Usage:
-  kmconform run --is <version> --apim <version> [--target sim|official] [options]
+  kmconform run   --is <version> --apim <version> [--target official|sim|sim-docker] [options]
+                  run the conformance suite against one cell and write reports/<cell>/junit.xml
+  kmconform up    --is <version> --apim <version> [--target …] [options]
+                  bring one cell up, fully set up, and leave it running for exploration
+  kmconform down  --is <version> --apim <version> | --all
+                  take a cell brought up with 'up' down
+  kmconform clean [--images]
+                  remove containers and networks an interrupted run left on Docker
   kmconform versions
   kmconform help
 
-Run 'kmconform run -h' for the options of run.
+Run 'kmconform run -h' for the options of run and up.
 `
 
 // exitError carries an exit code; its message is one sentence for the user.
@@ -33,6 +42,8 @@ func usageError(format string, args ...any) error {
 }
 
 func main() {
+	// testcontainers prints a multi-line banner on its first connection; kmconform reports for itself.
+	tclog.SetDefault(tclog.NewNoopLogger())
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -45,6 +56,12 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		err = runCommand(args[1:], stdout, stderr)
+	case "up":
+		err = upCommand(args[1:], stdout, stderr)
+	case "down":
+		err = downCommand(args[1:], stdout, stderr)
+	case "clean":
+		err = cleanCommand(args[1:], stdout, stderr)
 	case "versions":
 		err = versionsCommand(stdout)
 	case "help", "-h", "--help":

@@ -4,4 +4,9 @@ package process
 
 import "syscall"
 
-func sysProcAttr() *syscall.SysProcAttr { return nil }
+func sysProcAttr(detach bool) *syscall.SysProcAttr {
+	if detach {
+		return &syscall.SysProcAttr{Setsid: true}
+	}
+	return nil
+}

@@ -32,6 +32,8 @@ type Options struct {
 	WorkDir string
 	// KeepWorkDir leaves the folder in place after Close (for debugging).
 	KeepWorkDir bool
+	// Detach lets the processes outlive kmconform (kmconform up); Stop ends them later.
+	Detach bool
 }
 
 // Backend runs nodes as processes.
@@ -80,7 +82,7 @@ func (b *Backend) Create(ctx context.Context, specs []containers.Spec) ([]contai
 	var out []containers.Node
 	for i, s := range specs {
 		n := &node{spec: s, ip: ips[i], dir: filepath.Join(b.workDir, s.Alias), kmsim: b.opt.Kmsim,
-			hosts: strings.Join(hosts, ",")}
+			hosts: strings.Join(hosts, ","), detach: b.opt.Detach}
 		if err := os.MkdirAll(n.dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create %s folder: %w", s.Alias, err)
 		}
@@ -127,6 +129,55 @@ func (b *Backend) Close(ctx context.Context) error {
 // WorkDir is where the homes live.
 func (b *Backend) WorkDir() string { return b.workDir }
 
+// State is what Stop needs to end a detached run from another kmconform process.
+type State struct {
+	WorkDir string         `json:"workDir"`
+	PIDs    map[string]int `json:"pids"`
+}
+
+// State records the work folder and the process of every started node.
+func (b *Backend) State() State {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := State{WorkDir: b.workDir, PIDs: map[string]int{}}
+	for _, n := range b.nodes {
+		n.mu.Lock()
+		if n.cmd != nil && n.cmd.Process != nil {
+			st.PIDs[n.spec.Alias] = n.cmd.Process.Pid
+		}
+		n.mu.Unlock()
+	}
+	return st
+}
+
+// Stop ends the processes of a detached run (SIGTERM, then SIGKILL) and removes its work folder.
+func Stop(st State) error {
+	var errs []error
+	for alias, pid := range st.PIDs {
+		p, err := os.FindProcess(pid)
+		if err != nil {
+			continue
+		}
+		if p.Signal(syscall.SIGTERM) != nil {
+			continue // already gone
+		}
+		deadline := time.Now().Add(intervals.Get(intervals.ProcessStop).Timeout)
+		for time.Now().Before(deadline) && p.Signal(syscall.Signal(0)) == nil {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if p.Signal(syscall.Signal(0)) == nil {
+			_ = p.Kill()
+			errs = append(errs, fmt.Errorf("%s (pid %d) did not stop after SIGTERM and was killed", alias, pid))
+		}
+	}
+	if st.WorkDir != "" {
+		if err := os.RemoveAll(st.WorkDir); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", st.WorkDir, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // pickAddresses gives every node its own 127.0.0.x on which all of its ports are free. The search starts
 // at a point derived from the process id so that concurrent runs rarely probe the same addresses.
 func pickAddresses(specs []containers.Spec) ([]string, error) {
@@ -164,11 +215,12 @@ func portsFree(ip string, ports []int) bool {
 }
 
 type node struct {
-	spec  containers.Spec
-	ip    string
-	dir   string
-	kmsim string
-	hosts string
+	spec   containers.Spec
+	ip     string
+	dir    string
+	kmsim  string
+	hosts  string
+	detach bool
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -237,7 +289,7 @@ func (n *node) Start(_ context.Context) error {
 	// Not CommandContext: the process lives until Close, not until the caller's context ends.
 	cmd := exec.Command(n.kmsim, args...)
 	cmd.Stdout, cmd.Stderr = console, console
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = sysProcAttr(n.detach)
 	if err := cmd.Start(); err != nil {
 		_ = console.Close()
 		return fmt.Errorf("start %s: %w", n.spec.Alias, err)

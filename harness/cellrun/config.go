@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kmconform/kmconform/containers"
 	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/topology"
@@ -19,12 +20,13 @@ import (
 
 // Targets kmconform can run a cell against.
 const (
-	TargetSim      = "sim"      // kmsim processes on this machine
-	TargetOfficial = "official" // the official WSO2 images
+	TargetSim       = "sim"        // kmsim processes on this machine
+	TargetSimDocker = "sim-docker" // kmsim images built locally FROM scratch, on Docker
+	TargetOfficial  = "official"   // the official WSO2 images, on Docker
 )
 
 // Targets lists every target name.
-var Targets = []string{TargetSim, TargetOfficial}
+var Targets = []string{TargetOfficial, TargetSim, TargetSimDocker}
 
 // Config is everything one cell's run needs; the CLI writes it, the suite reads it.
 type Config struct {
@@ -43,7 +45,36 @@ type Config struct {
 	Faults string `json:"faults,omitempty"`
 	// KeepWorkDir leaves process homes on disk after the run.
 	KeepWorkDir bool `json:"keepWorkDir,omitempty"`
+	// ISImage and APIMImage override the matrix's official images (a mirror or an updated image).
+	ISImage   string `json:"isImage,omitempty"`
+	APIMImage string `json:"apimImage,omitempty"`
+	// NotificationJAR is a local copy of the handler JAR; NotificationJARVersion picks the Maven version.
+	NotificationJAR        string `json:"notificationJar,omitempty"`
+	NotificationJARVersion string `json:"notificationJarVersion,omitempty"`
+	// MavenRepo replaces WSO2's Maven repository (a mirror).
+	MavenRepo string `json:"mavenRepo,omitempty"`
+	// RunID labels everything the run creates (docker targets).
+	RunID string `json:"runId,omitempty"`
+	// Detach leaves process nodes running after kmconform exits (kmconform up).
+	Detach bool `json:"detach,omitempty"`
 }
+
+// OfficialImages are the IS and API-M images of the official target: the matrix's, or the overrides.
+func (c Config) OfficialImages(cell matrix.Cell) map[containers.Product]string {
+	pick := func(override, image string) string {
+		if override != "" {
+			return override
+		}
+		return image
+	}
+	return map[containers.Product]string{
+		containers.IS:   pick(c.ISImage, cell.IS.Image),
+		containers.APIM: pick(c.APIMImage, cell.APIM.Image),
+	}
+}
+
+// UsesDocker reports whether the target runs containers.
+func (c Config) UsesDocker() bool { return c.Target == TargetSimDocker || c.Target == TargetOfficial }
 
 // LoadMatrix returns the configured matrix, or the built-in one.
 func (c Config) LoadMatrix() (*matrix.Matrix, error) {

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/kmconform/kmconform/containers"
+	"github.com/kmconform/kmconform/containers/docker"
 	"github.com/kmconform/kmconform/containers/process"
+	"github.com/kmconform/kmconform/containers/simimage"
 	"github.com/kmconform/kmconform/harness/evidence"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/notifjar"
@@ -22,7 +24,8 @@ type Session struct {
 	Config  Config
 	Cell    matrix.Cell
 	Env     *topology.Env
-	backend containers.Backend
+	Images  map[containers.Product]string
+	Backend containers.Backend
 	http    *os.File
 }
 
@@ -37,44 +40,110 @@ func Start(ctx context.Context, cfg Config, progress io.Writer) (*Session, error
 	if err := os.MkdirAll(cfg.ReportDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create report folder: %w", err)
 	}
-	jar, err := s.notificationJAR()
+	jar, err := s.notificationJAR(ctx, progress)
 	if err != nil {
 		return nil, err
 	}
-	if s.backend, err = s.newBackend(); err != nil {
+	if s.Backend, err = s.newBackend(ctx, progress); err != nil {
+		return nil, err
+	}
+	if s.Images, err = s.images(ctx, progress); err != nil {
+		_ = s.Backend.Close(ctx)
 		return nil, err
 	}
 	if s.http, err = os.Create(filepath.Join(cfg.ReportDir, "http-transcript.log")); err != nil {
-		_ = s.backend.Close(ctx)
+		_ = s.Backend.Close(ctx)
 		return nil, fmt.Errorf("create transcript: %w", err)
 	}
-	fmt.Fprintf(progress, "cell %s on target %s (backend %s)\n", cell.Name(), cfg.Target, s.backend.Name())
+	fmt.Fprintf(progress, "cell %s on target %s (backend %s)\n", cell.Name(), cfg.Target, s.Backend.Name())
 	s.Env, err = topology.Up(ctx, topology.Options{
-		Cell: cell, Backend: s.backend, JAR: jar, Faults: faults, Progress: progress, Transcript: s.http,
-		Images: map[containers.Product]string{containers.IS: cell.IS.Image, containers.APIM: cell.APIM.Image},
+		Cell: cell, Backend: s.Backend, JAR: jar, Faults: faults, Progress: progress, Transcript: s.http, Images: s.Images,
 	})
 	return s, err
 }
 
-func (s *Session) newBackend() (containers.Backend, error) {
+func (s *Session) newBackend(ctx context.Context, progress io.Writer) (containers.Backend, error) {
 	switch s.Config.Target {
 	case TargetSim:
-		return process.New(process.Options{Kmsim: s.Config.Kmsim, KeepWorkDir: s.Config.KeepWorkDir})
-	case TargetOfficial:
-		return nil, errors.New("the official-image target is not available yet; run against the simulator with --target sim (make conformance TARGET=sim)")
+		return process.New(process.Options{Kmsim: s.Config.Kmsim, KeepWorkDir: s.Config.KeepWorkDir, Detach: s.Config.Detach})
+	case TargetSimDocker, TargetOfficial:
+		// One backend per cell: the run id plus the cell keeps the container names and labels of cells
+		// that run at the same time apart.
+		runID := s.Config.RunID
+		if runID == "" {
+			runID = fmt.Sprintf("%d", time.Now().UnixNano())
+		}
+		return docker.New(ctx, docker.Options{RunID: runID + "-" + s.Cell.Name(), Progress: progress})
 	}
 	return nil, fmt.Errorf("unknown target %q", s.Config.Target)
 }
 
-// notificationJAR is the handler JAR for IS. Simulator targets get a stand-in (the simulator checks the
-// handler class is present, never its bytecode).
-func (s *Session) notificationJAR() (topology.JAR, error) {
-	v := notifjar.DefaultVersion
-	content, err := notifjar.StandIn(v)
-	if err != nil {
-		return topology.JAR{}, fmt.Errorf("build the stand-in notification JAR: %w", err)
+// images picks each product's image: the official ones (or their overrides) for the official target,
+// locally built simulator images for sim-docker. The echo backend is always the simulator's image, so a
+// run against the official images pulls nothing else.
+func (s *Session) images(ctx context.Context, progress io.Writer) (map[containers.Product]string, error) {
+	if !s.Config.UsesDocker() {
+		return nil, nil
 	}
-	return topology.JAR{Name: notifjar.StandInFileName(v), Content: content}, nil
+	ensure := func(p containers.Product, version string) (string, error) {
+		return simimage.Ensure(ctx, simimage.Request{Product: p, Version: version, Kmsim: s.Config.Kmsim}, progress)
+	}
+	backend, err := ensure(containers.Echo, "")
+	if err != nil {
+		return nil, err
+	}
+	images := map[containers.Product]string{containers.Echo: backend}
+	if s.Config.Target == TargetOfficial {
+		for p, image := range s.Config.OfficialImages(s.Cell) {
+			images[p] = image
+		}
+		return images, nil
+	}
+	if images[containers.IS], err = ensure(containers.IS, s.Cell.IS.Version); err != nil {
+		return nil, err
+	}
+	if images[containers.APIM], err = ensure(containers.APIM, s.Cell.APIM.Version); err != nil {
+		return nil, err
+	}
+	return images, nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// notificationJAR is the handler JAR for IS. Simulator targets get a stand-in, named as such (the
+// simulator checks that the handler class is present, never its bytecode); the official images get the
+// real JAR from WSO2's Maven repository (checked against its published checksum and cached) or from a
+// local file.
+func (s *Session) notificationJAR(ctx context.Context, progress io.Writer) (topology.JAR, error) {
+	v := firstNonEmpty(s.Config.NotificationJARVersion, notifjar.DefaultVersion)
+	if s.Config.Target != TargetOfficial && s.Config.NotificationJAR == "" {
+		content, err := notifjar.StandIn(v)
+		if err != nil {
+			return topology.JAR{}, fmt.Errorf("build the stand-in notification JAR: %w", err)
+		}
+		return topology.JAR{Name: notifjar.StandInFileName(v), Content: content}, nil
+	}
+	fmt.Fprintf(progress, "notification handler JAR %s\n", notifjar.FileName(v))
+	path, err := notifjar.Source{LocalPath: s.Config.NotificationJAR, RepoURL: s.Config.MavenRepo}.Fetch(ctx, v)
+	if err != nil {
+		return topology.JAR{}, err
+	}
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return topology.JAR{}, fmt.Errorf("read the notification JAR: %w", err)
+	}
+	name := notifjar.FileName(v)
+	if s.Config.NotificationJAR != "" {
+		name = filepath.Base(s.Config.NotificationJAR)
+	}
+	return topology.JAR{Name: name, Content: content}, nil
 }
 
 // SaveEvidence writes each node's log and applied deployment.toml, redacted, under reports/<cell>/evidence.
@@ -110,6 +179,16 @@ func writeRedacted(path string, b []byte, r *evidence.Redactor) error {
 	return os.WriteFile(path, []byte(r.Redact(string(b))), 0o644)
 }
 
+// CloseTranscript stops recording HTTP exchanges (kmconform up leaves the nodes, not the file, open).
+func (s *Session) CloseTranscript() error {
+	if s == nil || s.http == nil {
+		return nil
+	}
+	err := s.http.Close()
+	s.http = nil
+	return err
+}
+
 // Close removes every node and closes the transcript. It ignores the caller's cancellation: cleanup runs
 // also after Ctrl-C.
 func (s *Session) Close(ctx context.Context) error {
@@ -119,11 +198,9 @@ func (s *Session) Close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	var errs []error
-	if s.backend != nil {
-		errs = append(errs, s.backend.Close(ctx))
+	if s.Backend != nil {
+		errs = append(errs, s.Backend.Close(ctx))
 	}
-	if s.http != nil {
-		errs = append(errs, s.http.Close())
-	}
+	errs = append(errs, s.CloseTranscript())
 	return errors.Join(errs...)
 }

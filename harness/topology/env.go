@@ -59,6 +59,8 @@ type Env struct {
 	ISApp       AppKeys
 	ResidentApp AppKeys
 
+	// CAPEM is the run's CA certificate: what the products' TLS certificates chain to.
+	CAPEM []byte
 	// Redactor knows every secret the setup saw (client secrets), for evidence and failure messages.
 	Redactor *evidence.Redactor
 	// Steps records each setup step and how long it took.

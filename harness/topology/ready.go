@@ -49,6 +49,9 @@ func waitHTTP(ctx context.Context, r *run, alias, url string, iv intervals.Inter
 	start := time.Now()
 	lastProgress := start
 	var last string
+	// Start polling fast and back off to the interval's poll: a simulator is up in a blink, a product
+	// takes minutes and should not be hammered.
+	wait := 100 * time.Millisecond
 	for {
 		if err := node.Exited(); err != nil {
 			return fmt.Errorf("%v; last lines of its log:\n%s", err, logTail(ctx, node, 20))
@@ -77,8 +80,9 @@ func waitHTTP(ctx context.Context, r *run, alias, url string, iv intervals.Inter
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(iv.Poll):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, iv.Poll)
 	}
 }
 

@@ -103,11 +103,6 @@ func Up(ctx context.Context, opt Options) (*Env, error) {
 	return r.env, nil
 }
 
-// Down removes every node.
-func (e *Env) Down(ctx context.Context, b containers.Backend) error {
-	return b.Close(ctx)
-}
-
 func createNodes(ctx context.Context, r *run) error {
 	specs := []containers.Spec{
 		{Product: containers.IS, Version: r.opt.Cell.IS.Version, Alias: containers.ISAlias, Image: r.opt.Images[containers.IS]},

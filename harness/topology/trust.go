@@ -28,7 +28,7 @@ type trustMaterial struct {
 // default certificates have expired, and they name localhost, not the names the products call each other.
 func mintTrust(_ context.Context, r *run) error {
 	now := time.Now().Add(-time.Hour) // tolerate small clock differences between harness and containers
-	ca, err := trust.NewCA("kmconform run CA", now, certValidity)
+	ca, err := trust.NewCA("kmconform run CA", now, certValidity+24*time.Hour)
 	if err != nil {
 		return err
 	}
@@ -47,6 +47,7 @@ func mintTrust(_ context.Context, r *run) error {
 	}
 	r.ca = &trustMaterial{ca: ca, isLeaf: isLeaf, apimLeaf: amLeaf,
 		isKeyStore: containers.ISAlias + ext, amKeyStore: containers.APIMAlias + ".jks"}
+	r.env.CAPEM = ca.CertPEM()
 	r.roots = x509.NewCertPool()
 	r.roots.AddCert(ca.Cert)
 	r.newClients()

@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/kmconform/kmconform/harness/cellrun"
 	"github.com/kmconform/kmconform/harness/topology"
@@ -23,6 +24,7 @@ var (
 )
 
 func TestConformance(t *testing.T) {
+	tclog.SetDefault(tclog.NewNoopLogger()) // no testcontainers banner in the cell's output
 	RegisterFailHandler(Fail)
 	if *configPath == "" {
 		t.Skip("the conformance suite runs through 'kmconform run' (make conformance), which gives it -kmconform.config")

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kmconform/kmconform/harness/cellrun"
+	"github.com/kmconform/kmconform/harness/matrix"
+	"github.com/kmconform/kmconform/harness/topology"
+)
+
+// cellFlags are the options run and up share.
+type cellFlags struct {
+	cfg     cellrun.Config
+	reports string
+}
+
+func (c *cellFlags) register(fs *flag.FlagSet) {
+	cfg := &c.cfg
+	fs.StringVar(&cfg.IS, "is", "", "IS version, e.g. 7.1.0 (required)")
+	fs.StringVar(&cfg.APIM, "apim", "", "API-M version, e.g. 4.5.0 (required)")
+	fs.StringVar(&cfg.Target, "target", cellrun.TargetOfficial, "what to run against: "+strings.Join(cellrun.Targets, ", "))
+	fs.StringVar(&c.reports, "reports", "reports", "folder for reports; the cell's go to <reports>/<cell>/")
+	fs.StringVar(&cfg.Kmsim, "kmsim", "", "kmsim binary (default: next to kmconform, then PATH)")
+	fs.StringVar(&cfg.Matrix, "matrix", "", "matrix file to use instead of the built-in one")
+	fs.StringVar(&cfg.Intervals, "interval", os.Getenv("KMCONFORM_INTERVALS"), "override named timeouts, e.g. revocation=60s/250ms,apim-ready=15m (env KMCONFORM_INTERVALS)")
+	fs.StringVar(&cfg.ISImage, "is-image", os.Getenv("KMCONFORM_IS_IMAGE"), "IS image instead of the matrix's wso2/wso2is:<version> (env KMCONFORM_IS_IMAGE)")
+	fs.StringVar(&cfg.APIMImage, "apim-image", os.Getenv("KMCONFORM_APIM_IMAGE"), "API-M image instead of the matrix's wso2/wso2am:<version> (env KMCONFORM_APIM_IMAGE)")
+	fs.StringVar(&cfg.NotificationJAR, "notification-jar", os.Getenv("KMCONFORM_NOTIFICATION_JAR"), "local notification handler JAR instead of downloading it (env KMCONFORM_NOTIFICATION_JAR)")
+	fs.StringVar(&cfg.NotificationJARVersion, "notification-jar-version", "", "version of wso2is.notification.event.handlers to download (default 2.1.3)")
+	fs.StringVar(&cfg.MavenRepo, "maven-repo", os.Getenv("KMCONFORM_MAVEN_REPO"), "Maven repository to download the notification JAR from instead of WSO2's (env KMCONFORM_MAVEN_REPO)")
+	fs.BoolVar(&cfg.KeepWorkDir, "keep-work-dir", false, "keep the simulator's product homes after the run (target sim)")
+	fs.StringVar(&cfg.RunID, "run-id", "", "label for everything this run creates on Docker (default: generated); containers carry kmconform.run=<run-id>-<cell>")
+	fs.StringVar(&cfg.Faults, "inject-fault", "", "break the documented setup on purpose (kmconform's self-test): "+faultNames())
+}
+
+// resolve fills defaults, validates everything that can be checked before anything starts and returns the
+// cell. It creates nothing.
+func (c *cellFlags) resolve(fs *flag.FlagSet) (matrix.Cell, error) {
+	cfg := &c.cfg
+	if fs.NArg() > 0 {
+		return matrix.Cell{}, usageError("unexpected argument %q: every option is a flag, see 'kmconform %s -h'", fs.Arg(0), strings.Fields(fs.Name())[1])
+	}
+	if cfg.IS == "" || cfg.APIM == "" {
+		return matrix.Cell{}, usageError("both --is and --apim are needed, e.g. --is 7.1.0 --apim 4.5.0 --target sim")
+	}
+	if cfg.Kmsim == "" {
+		cfg.Kmsim = findBinary("kmsim")
+	}
+	cfg.ReportDir = "-" // set once the cell's name is known
+	cell, _, err := cfg.Validate()
+	if err != nil {
+		return matrix.Cell{}, usageError("%v", err)
+	}
+	if cfg.Kmsim == "" {
+		return matrix.Cell{}, usageError("kmsim was not found next to kmconform or on PATH: build it with 'make build' or pass --kmsim")
+	}
+	abs := func(p *string) error {
+		if *p == "" {
+			return nil
+		}
+		a, err := filepath.Abs(*p)
+		*p = a
+		return err
+	}
+	for _, p := range []*string{&cfg.Kmsim, &cfg.Matrix, &cfg.NotificationJAR} {
+		if err := abs(p); err != nil {
+			return matrix.Cell{}, err
+		}
+	}
+	reports, err := filepath.Abs(c.reports)
+	if err != nil {
+		return matrix.Cell{}, err
+	}
+	cfg.ReportDir = filepath.Join(reports, cell.Name())
+	if cfg.RunID == "" {
+		cfg.RunID = newRunID()
+	}
+	return cell, nil
+}
+
+// newRunID is short, sortable and unique enough to label one run's containers.
+func newRunID() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return time.Now().UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b)
+}
+
+func faultNames() string {
+	var names []string
+	for _, f := range topology.AllFaults {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/kmconform/kmconform/containers"
+	"github.com/kmconform/kmconform/containers/docker"
+	"github.com/kmconform/kmconform/harness/cellrun"
+	"github.com/kmconform/kmconform/harness/matrix"
+	"github.com/kmconform/kmconform/harness/notifjar"
+)
+
+// preflight checks and fetches what a target needs before anything is created, so that a missing Docker
+// engine, an image that cannot be pulled or a JAR that cannot be downloaded is one sentence with the way
+// out — not a failed setup step. For the official target it resolves the notification JAR to a local,
+// checksum-verified file that the suite process then reads.
+func preflight(cfg *cellrun.Config, cell matrix.Cell, progress io.Writer) error {
+	if !cfg.UsesDocker() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := docker.Available(ctx); err != nil {
+		return usageError("%v", err)
+	}
+	if cfg.Target != cellrun.TargetOfficial {
+		return nil
+	}
+	version := cfg.NotificationJARVersion
+	if version == "" {
+		version = notifjar.DefaultVersion
+	}
+	fetchCtx, cancelFetch := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancelFetch()
+	path, err := notifjar.Source{LocalPath: cfg.NotificationJAR, RepoURL: cfg.MavenRepo}.Fetch(fetchCtx, version)
+	if err != nil {
+		return usageError("%v; or run against the simulator with TARGET=sim", err)
+	}
+	fmt.Fprintf(progress, "kmconform: notification handler JAR %s\n", path)
+	cfg.NotificationJAR = path
+
+	pullCtx, cancelPull := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancelPull()
+	b, err := docker.New(pullCtx, docker.Options{RunID: cfg.RunID, Progress: progress})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	defer b.Close(pullCtx)
+	var specs []containers.Spec
+	for _, p := range []containers.Product{containers.IS, containers.APIM} {
+		specs = append(specs, containers.Spec{Product: p, Image: cfg.OfficialImages(cell)[p]})
+	}
+	if err := b.EnsureImages(pullCtx, specs); err != nil {
+		return usageError("%v", err)
+	}
+	return nil
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/kmconform/kmconform/containers"
+	"github.com/kmconform/kmconform/containers/docker"
+	"github.com/kmconform/kmconform/containers/process"
+	"github.com/kmconform/kmconform/harness/cellrun"
+	"github.com/kmconform/kmconform/harness/topology"
+)
+
+// upState is what 'kmconform down' needs to take a cell down from another process.
+type upState struct {
+	Cell      string         `json:"cell"`
+	Target    string         `json:"target"`
+	RunID     string         `json:"runId"`
+	Process   *process.State `json:"process,omitempty"`
+	ReportDir string         `json:"reportDir"`
+	Created   time.Time      `json:"created"`
+}
+
+// stateDir holds one state file per cell that is up, plus its credentials and CA (mode 0600/0700):
+// outside reports/, which never holds a secret.
+func stateDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("find a cache folder for kmconform up: %w", err)
+	}
+	return filepath.Join(base, "kmconform", "up"), nil
+}
+
+func upCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kmconform up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf cellFlags
+	cf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{code: 2, err: errors.New("")}
+	}
+	cell, err := cf.resolve(fs)
+	if err != nil {
+		return err
+	}
+	cfg := cf.cfg
+	cfg.Detach = true
+	dir, err := stateDir()
+	if err != nil {
+		return err
+	}
+	statePath := filepath.Join(dir, cell.Name()+".json")
+	if _, err := os.Stat(statePath); err == nil {
+		return usageError("cell %s is already up: take it down first with 'kmconform down --is %s --apim %s'", cell.Name(), cfg.IS, cfg.APIM)
+	}
+	if err := preflight(&cfg, cell, stdout); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(cfg.ReportDir); err != nil {
+		return fmt.Errorf("clear %s: %w", cfg.ReportDir, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	s, err := cellrun.Start(ctx, cfg, stdout)
+	if err != nil {
+		if s != nil {
+			_ = s.SaveEvidence(ctx)
+			_ = s.Close(ctx)
+		}
+		return fmt.Errorf("%v (evidence in %s)", redactErr(s, err), cfg.ReportDir)
+	}
+	if err := s.SaveEvidence(ctx); err != nil {
+		fmt.Fprintln(stderr, "kmconform: saving evidence:", err)
+	}
+	_ = s.CloseTranscript()
+
+	st := upState{Cell: cell.Name(), Target: cfg.Target, RunID: cfg.RunID, ReportDir: cfg.ReportDir, Created: time.Now().UTC()}
+	switch b := s.Backend.(type) {
+	case *process.Backend:
+		ps := b.State()
+		st.Process = &ps
+	case *docker.Backend:
+		st.RunID = b.RunID()
+	}
+	creds, caPath, err := writeUpFiles(dir, cell.Name(), st, s.Env)
+	if err != nil {
+		_ = s.Close(ctx)
+		return err
+	}
+	printEndpoints(ctx, stdout, s.Env, creds, caPath)
+	fmt.Fprintf(stdout, "\nTake it down with: kmconform down --is %s --apim %s\n", cfg.IS, cfg.APIM)
+	return nil
+}
+
+func redactErr(s *cellrun.Session, err error) string {
+	if s != nil && s.Env != nil && s.Env.Redactor != nil {
+		return s.Env.Redactor.Redact(err.Error())
+	}
+	return err.Error()
+}
+
+// writeUpFiles writes the state, the credentials (0600) and the run's CA certificate.
+func writeUpFiles(dir, cell string, st upState, env *topology.Env) (credsPath, caPath string, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	creds := map[string]any{
+		"apimAdmin":   map[string]string{"username": env.APIM.AdminUser, "password": env.APIM.AdminPassword},
+		"isAdmin":     map[string]string{"username": env.IS.AdminUser, "password": env.IS.AdminPassword},
+		"isApp":       env.ISApp,
+		"residentApp": env.ResidentApp,
+	}
+	credsPath = filepath.Join(dir, cell+"-credentials.json")
+	caPath = filepath.Join(dir, cell+"-ca.pem")
+	b, _ := json.MarshalIndent(creds, "", "  ")
+	if err := os.WriteFile(credsPath, b, 0o600); err != nil {
+		return "", "", fmt.Errorf("write credentials: %w", err)
+	}
+	if err := os.WriteFile(caPath, env.CAPEM, 0o644); err != nil {
+		return "", "", fmt.Errorf("write CA: %w", err)
+	}
+	sb, _ := json.MarshalIndent(st, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, cell+".json"), sb, 0o600); err != nil {
+		return "", "", fmt.Errorf("write state: %w", err)
+	}
+	return credsPath, caPath, nil
+}
+
+func printEndpoints(ctx context.Context, w io.Writer, env *topology.Env, credsPath, caPath string) {
+	fmt.Fprintf(w, "\nCell %s is up. The products know each other by these names; reach them through the addresses shown:\n", env.Cell.Name())
+	rows := []struct {
+		alias, url string
+		port       int
+	}{
+		{containers.ISAlias, topology.ISBase, 9443},
+		{containers.APIMAlias, topology.APIMBase, 9443},
+		{containers.APIMAlias, topology.GatewayBase, 8243},
+		{containers.BackendAlias, topology.BackendURL, 8080},
+	}
+	for _, r := range rows {
+		n := env.Node(r.alias)
+		addr, err := n.Addr(ctx, r.port)
+		if err != nil {
+			addr = "(" + err.Error() + ")"
+		}
+		fmt.Fprintf(w, "  %-40s -> %s\n", r.url, addr)
+	}
+	fmt.Fprintf(w, "  API on the gateway: %s%s\n", topology.GatewayBase, env.APIPath)
+	fmt.Fprintf(w, "\nTLS: the products present certificates of this run's CA: %s\n", caPath)
+	fmt.Fprintf(w, "Credentials (admin users, application keys): %s\n", credsPath)
+	isAddr, _ := env.Node(containers.ISAlias).Addr(ctx, 9443)
+	fmt.Fprintf(w, "Example: curl --cacert %s --connect-to wso2is:9443:%s %s/oauth2/token/.well-known/openid-configuration\n", caPath, isAddr, topology.ISBase)
+}
+
+func downCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kmconform down", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	isV := fs.String("is", "", "IS version of the cell to take down")
+	amV := fs.String("apim", "", "API-M version of the cell to take down")
+	all := fs.Bool("all", false, "take down every cell that is up")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{code: 2, err: errors.New("")}
+	}
+	dir, err := stateDir()
+	if err != nil {
+		return err
+	}
+	var paths []string
+	switch {
+	case *all:
+		paths, _ = filepath.Glob(filepath.Join(dir, "is-*_apim-*.json"))
+	case *isV != "" && *amV != "":
+		paths = []string{filepath.Join(dir, "is-"+*isV+"_apim-"+*amV+".json")}
+	default:
+		return usageError("down needs --is and --apim of the cell, or --all")
+	}
+	sort.Strings(paths)
+	if len(paths) == 0 {
+		fmt.Fprintln(stdout, "kmconform: no cell is up")
+		return nil
+	}
+	var errs []error
+	for _, p := range paths {
+		if err := takeDown(p, stdout); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func takeDown(statePath string, stdout io.Writer) error {
+	b, err := os.ReadFile(statePath)
+	if errors.Is(err, os.ErrNotExist) {
+		return usageError("no cell %s is up (no %s)", filepath.Base(statePath[:len(statePath)-len(".json")]), statePath)
+	}
+	if err != nil {
+		return err
+	}
+	var st upState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("state file %s is damaged (%v): remove it and run 'kmconform clean'", statePath, err)
+	}
+	switch {
+	case st.Process != nil:
+		err = process.Stop(*st.Process)
+	default:
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		var n int
+		n, err = docker.Clean(ctx, st.RunID)
+		if err == nil {
+			fmt.Fprintf(stdout, "kmconform: removed %d containers and networks of run %s\n", n, st.RunID)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("take down %s: %w", st.Cell, err)
+	}
+	base := statePath[:len(statePath)-len(".json")]
+	for _, f := range []string{statePath, base + "-credentials.json", base + "-ca.pem"} {
+		_ = os.Remove(f)
+	}
+	fmt.Fprintf(stdout, "kmconform: %s is down\n", st.Cell)
+	return nil
+}

@@ -1,0 +1,254 @@
+// Package docker is the Backend that runs each product as a Docker container through testcontainers-go:
+// one network per cell, each container created (not started) on it under its network alias, so that
+// configuration can be written into the product home before the product's first start. Everything it makes
+// carries the labels kmconform=true and kmconform.run=<RunID>, which Close and Clean use as a safety net.
+package docker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"sync"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+	"github.com/testcontainers/testcontainers-go/network"
+
+	"github.com/kmconform/kmconform/containers"
+	"github.com/kmconform/kmconform/harness/intervals"
+)
+
+// Labels on every container and network the backend creates.
+const (
+	LabelManaged = "kmconform"     // always "true"
+	LabelRun     = "kmconform.run" // the RunID
+)
+
+// Owner is the uid:gid a product's image runs as; written files get it so that the product can replace them.
+type Owner struct{ UID, GID int }
+
+// DefaultOwners are the users of the official images (IS: wso2carbon 802, API-M: wso2carbon 10001).
+var DefaultOwners = map[containers.Product]Owner{
+	containers.IS:   {802, 802},
+	containers.APIM: {10001, 10001},
+	containers.Echo: {10001, 10001},
+}
+
+// Options configure the backend.
+type Options struct {
+	// RunID names and labels everything this backend creates; Close removes everything labelled with it, so
+	// it must not be shared with another live Backend. Generated when empty.
+	RunID string
+	// Progress gets one line per image pull and container create, and periodic lines during a long pull.
+	Progress io.Writer
+	// Owners overrides DefaultOwners per product.
+	Owners map[containers.Product]Owner
+}
+
+// Backend runs nodes as Docker containers.
+type Backend struct {
+	runID    string
+	progress io.Writer
+	owners   map[containers.Product]Owner
+	cli      *client.Client
+
+	mu       sync.Mutex
+	nodes    []*node
+	networks []*testcontainers.DockerNetwork
+
+	hostMu sync.Mutex
+	host   string // see dialHost
+}
+
+var validRunID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// New checks that a Docker engine answers and connects to it.
+func New(ctx context.Context, opt Options) (*Backend, error) {
+	if err := Available(ctx); err != nil {
+		return nil, err
+	}
+	runID := opt.RunID
+	if runID == "" {
+		runID = randomID()
+	}
+	if !validRunID.MatchString(runID) {
+		return nil, fmt.Errorf("run id %q cannot name a container: use letters, digits, '_', '.' and '-'", runID)
+	}
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return nil, &unavailableError{err}
+	}
+	b := &Backend{runID: runID, progress: opt.Progress, cli: cli.Client, owners: map[containers.Product]Owner{}}
+	if b.progress == nil {
+		b.progress = io.Discard
+	}
+	for p, o := range DefaultOwners {
+		b.owners[p] = o
+	}
+	for p, o := range opt.Owners {
+		b.owners[p] = o
+	}
+	return b, nil
+}
+
+// Name implements containers.Backend.
+func (b *Backend) Name() string { return "docker" }
+
+// RunID is the id on every name and label this backend creates.
+func (b *Backend) RunID() string { return b.runID }
+
+func (b *Backend) labels() map[string]string {
+	return map[string]string{LabelManaged: "true", LabelRun: b.runID}
+}
+
+// Create pulls missing images, then creates one network and every container on it without starting them.
+// Whatever was created before a failure is removed by Close.
+func (b *Backend) Create(ctx context.Context, specs []containers.Spec) ([]containers.Node, error) {
+	for _, s := range specs {
+		if _, err := home(s); err != nil {
+			return nil, err
+		}
+		if s.Alias == "" {
+			return nil, fmt.Errorf("the %s node has no network alias", s.Product)
+		}
+		if s.Image == "" {
+			return nil, fmt.Errorf("no image for %s: pass one with %s", s.Alias, imageFlag(s.Product))
+		}
+	}
+	// Images first: a missing image should fail before anything is created.
+	pulled := map[string]bool{}
+	for _, s := range specs {
+		if !pulled[s.Image] {
+			if err := b.ensureImage(ctx, s); err != nil {
+				return nil, err
+			}
+			pulled[s.Image] = true
+		}
+	}
+	nw, err := network.New(ctx, network.WithLabels(b.labels()))
+	if err != nil {
+		return nil, fmt.Errorf("create the cell's network: %w", err)
+	}
+	b.mu.Lock()
+	b.networks = append(b.networks, nw)
+	b.mu.Unlock()
+
+	var out []containers.Node
+	for _, s := range specs {
+		n, err := b.createNode(ctx, nw, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (b *Backend) createNode(ctx context.Context, nw *testcontainers.DockerNetwork, s containers.Spec) (*node, error) {
+	name := "kmconform-" + b.runID + "-" + s.Alias
+	var ports []string
+	for _, p := range containers.Ports[s.Product] {
+		ports = append(ports, strconv.Itoa(p)+"/tcp")
+	}
+	ctr, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image:          s.Image,
+			Name:           name,
+			Labels:         b.labels(), // a fresh map: testcontainers adds its own labels to it
+			ExposedPorts:   ports,
+			Networks:       []string{nw.Name},
+			NetworkAliases: map[string][]string{nw.Name: {s.Alias}},
+		},
+		Started: false,
+		// Progress is the backend's voice; testcontainers' own emoji log would interleave with it.
+		Logger: tclog.NewNoopLogger(),
+	})
+	var n *node
+	if ctr != nil {
+		// testcontainers may return a container together with an error: track it so that Close removes it.
+		n = newNode(b, s, name, ctr)
+		b.mu.Lock()
+		b.nodes = append(b.nodes, n)
+		b.mu.Unlock()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create container %s from %s: %w", name, s.Image, err)
+	}
+	fmt.Fprintf(b.progress, "created container %s (%s)\n", name, s.Image)
+	return n, nil
+}
+
+// Close stops and removes every container (with its anonymous volumes) and network this backend made, then
+// everything else still labelled with its RunID. It runs to the end even when ctx is already cancelled.
+func (b *Backend) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx),
+		intervals.Get(intervals.ProcessStop).Timeout+intervals.Get(intervals.HTTPRequest).Timeout)
+	defer cancel()
+	b.mu.Lock()
+	nodes, networks := b.nodes, b.networks
+	b.nodes, b.networks = nil, nil
+	b.mu.Unlock()
+
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for _, n := range nodes {
+		n.markStopped()
+		wg.Go(func() {
+			err := n.ctr.Terminate(ctx, testcontainers.StopTimeout(intervals.Get(intervals.ProcessStop).Timeout))
+			if err != nil && !cerrdefs.IsNotFound(err) {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("remove container %s: %w", n.name, err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for _, nw := range networks {
+		if err := nw.Remove(ctx); err != nil && !cerrdefs.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("remove network %s: %w", nw.Name, err))
+		}
+	}
+	if _, err := clean(ctx, b.cli, b.runID); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// home is the product home inside the image (see the official WSO2 Dockerfiles).
+func home(s containers.Spec) (string, error) {
+	dir := map[containers.Product]string{containers.IS: "wso2is-", containers.APIM: "wso2am-"}[s.Product]
+	switch {
+	case s.Product == containers.Echo:
+		return "/", nil
+	case dir == "":
+		return "", fmt.Errorf("unknown product %q", s.Product)
+	case s.Version == "":
+		return "", fmt.Errorf("the %s node has no product version: its home depends on it", s.Product)
+	}
+	return "/home/wso2carbon/" + dir + s.Version, nil
+}
+
+// imageFlag is the command-line flag that chooses the product's image.
+func imageFlag(p containers.Product) string {
+	switch p {
+	case containers.IS:
+		return "--is-image"
+	case containers.APIM:
+		return "--apim-image"
+	}
+	return "--backend-image"
+}
+
+func randomID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,220 @@
+package selftest
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/kmconform/kmconform/containers/docker"
+)
+
+const cellName = "is-7.1.0_apim-4.5.0"
+
+// requireDocker fails — it does not skip — when no Docker engine answers: make test promises the runs
+// against simulator containers. SKIP_DOCKER=1 is the explicit, loud way out.
+func requireDocker(t *testing.T) {
+	t.Helper()
+	if os.Getenv("SKIP_DOCKER") == "1" {
+		t.Skip("SKIP_DOCKER=1: the run against simulator containers is SKIPPED")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := docker.Available(ctx); err != nil {
+		t.Fatalf("%v (or set SKIP_DOCKER=1 to skip the container runs)", err)
+	}
+}
+
+// labelled counts the containers and networks that carry a run's label.
+func labelled(t *testing.T, runLabel string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		t.Fatalf("docker client: %v", err)
+	}
+	defer cli.Close()
+	f := make(client.Filters).Add("label", docker.LabelRun+"="+runLabel)
+	ctrs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		t.Fatalf("list containers: %v", err)
+	}
+	nets, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		t.Fatalf("list networks: %v", err)
+	}
+	return len(ctrs.Items) + len(nets.Items)
+}
+
+// expectNothingLeft asserts that no container or network of the run remains, and removes any that did so
+// that one failure does not leak into the next test.
+func expectNothingLeft(t *testing.T, runID string) {
+	t.Helper()
+	label := runID + "-" + cellName
+	if n := labelled(t, label); n != 0 {
+		t.Errorf("%d containers/networks of run %s were left behind", n, label)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _ = docker.Clean(ctx, label)
+	}
+}
+
+func runID(t *testing.T) string {
+	return "selftest-" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())) + "-" + time.Now().Format("150405")
+}
+
+func TestSimContainersPassEverySpec(t *testing.T) {
+	requireDocker(t)
+	id := runID(t)
+	r := kmconform(t, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", id)
+	expectNothingLeft(t, id)
+	if r.exit != 0 {
+		t.Fatalf("exit %d; output:\n%s", r.exit, r.output)
+	}
+	for _, spec := range []string{specIssuer, specGrant, specRevocation, specMismatch} {
+		if c := r.find(t, spec); c.Status != "passed" {
+			t.Errorf("%s: status %s", c.Name, c.Status)
+		}
+	}
+	for _, f := range []string{"evidence/wso2is.log", "evidence/wso2am.log", "evidence/wso2is-deployment.toml"} {
+		if _, err := os.Stat(filepath.Join(r.report, f)); err != nil {
+			t.Errorf("report lacks %s: %v", f, err)
+		}
+	}
+	assertNoSecrets(t, r)
+}
+
+func TestFailingContainerRunCleansUp(t *testing.T) {
+	requireDocker(t)
+	id := runID(t)
+	r := kmconform(t, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", id,
+		"--inject-fault", "no-jar", "--interval", "revocation=3s/100ms")
+	expectNothingLeft(t, id)
+	if r.exit != 1 {
+		t.Fatalf("exit %d, want 1; output:\n%s", r.exit, r.output)
+	}
+	if c := r.find(t, specRevocation); c.Status != "failed" {
+		t.Errorf("%s: status %s, want failed", c.Name, c.Status)
+	}
+}
+
+// interrupt starts a run, sends SIGINT (what Ctrl-C sends) once both products are starting, and returns
+// the exit code.
+func interrupt(t *testing.T, args ...string) int {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "kmconform"), append(args, "--reports", t.TempDir())...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sent := false
+	var seen strings.Builder
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		seen.WriteString(sc.Text() + "\n")
+		if !sent && strings.Contains(sc.Text(), "[setup 7/11]") {
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			sent = true
+		}
+	}
+	err = cmd.Wait()
+	if !sent {
+		t.Fatalf("the run never reached the readiness wait; output:\n%s", seen.String())
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	t.Fatalf("an interrupted run exited 0; output:\n%s", seen.String())
+	return 0
+}
+
+func TestInterruptedContainerRunCleansUp(t *testing.T) {
+	requireDocker(t)
+	id := runID(t)
+	interrupt(t, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", id)
+	expectNothingLeft(t, id)
+}
+
+func TestInterruptedProcessRunCleansUp(t *testing.T) {
+	before := kmsimProcesses(t)
+	interrupt(t, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
+	if after := kmsimProcesses(t); after > before {
+		t.Errorf("%d kmsim processes were left running after Ctrl-C", after-before)
+	}
+}
+
+// upDown brings a cell up, checks it stays up after kmconform exits, and takes it down.
+func upDown(t *testing.T, target string, running func() int) {
+	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the up state and credentials live under the user cache folder
+	before := running()
+	up := kmconform(t, "up", "--target", target, "--is", "7.1.0", "--apim", "4.5.0")
+	if up.exit != 0 {
+		t.Fatalf("up: exit %d; output:\n%s", up.exit, up.output)
+	}
+	for _, want := range []string{"Cell " + cellName + " is up", "https://wso2is:9443", "-credentials.json", "kmconform down --is 7.1.0 --apim 4.5.0"} {
+		if !strings.Contains(up.output, want) {
+			t.Errorf("up output lacks %q:\n%s", want, up.output)
+		}
+	}
+	if got := running(); got < before+3 {
+		t.Errorf("after up, %d nodes are running, want 3 more than %d", got, before)
+	}
+	credentials := filepath.Join(os.Getenv("XDG_CACHE_HOME"), "kmconform", "up", cellName+"-credentials.json")
+	if st, err := os.Stat(credentials); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("credentials file %s: %v, mode %v (want 0600)", credentials, err, st)
+	}
+	again := kmconform(t, "up", "--target", target, "--is", "7.1.0", "--apim", "4.5.0")
+	if again.exit != 2 || !strings.Contains(again.output, "already up") {
+		t.Errorf("a second up: exit %d; output:\n%s", again.exit, again.output)
+	}
+	down := kmconform(t, "down", "--is", "7.1.0", "--apim", "4.5.0")
+	if down.exit != 0 {
+		t.Fatalf("down: exit %d; output:\n%s", down.exit, down.output)
+	}
+	if got := running(); got != before {
+		t.Errorf("after down, %d nodes are running, want %d", got, before)
+	}
+	if _, err := os.Stat(credentials); err == nil {
+		t.Errorf("down left the credentials file behind")
+	}
+}
+
+func TestUpDownProcesses(t *testing.T) {
+	upDown(t, "sim", func() int { return kmsimProcesses(t) })
+}
+
+func TestUpDownContainers(t *testing.T) {
+	requireDocker(t)
+	upDown(t, "sim-docker", func() int { return labelledRunning(t) })
+}
+
+// labelledRunning counts running kmconform containers.
+func labelledRunning(t *testing.T) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		t.Fatalf("docker client: %v", err)
+	}
+	defer cli.Close()
+	ctrs, err := cli.ContainerList(ctx, client.ContainerListOptions{Filters: make(client.Filters).Add("label", docker.LabelManaged+"=true")})
+	if err != nil {
+		t.Fatalf("list containers: %v", err)
+	}
+	return len(ctrs.Items)
+}
