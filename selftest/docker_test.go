@@ -161,6 +161,8 @@ func upDown(t *testing.T, target string, running func() int) {
 	t.Helper()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the up state and credentials live under the user cache folder
 	before := running()
+	// Whatever fails below, nothing of this cell may outlive the test.
+	t.Cleanup(func() { kmconform(t, "down", "--all") })
 	up := kmconform(t, "up", "--target", target, "--is", "7.1.0", "--apim", "4.5.0")
 	if up.exit != 0 {
 		t.Fatalf("up: exit %d; output:\n%s", up.exit, up.output)
