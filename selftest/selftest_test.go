@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/kmconform/kmconform/harness/notifjar"
 )
 
 var binDir string
@@ -255,6 +257,18 @@ func TestBadInputGetsOneSentence(t *testing.T) {
 		"bad interval":                     {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--interval", "revocation=soon"}, "positive duration"},
 		"unknown command":                  {[]string{"deploy"}, `unknown command "deploy"`},
 	}
+	standIn := filepath.Join(t.TempDir(), "handler.jar")
+	jar, err := notifjar.StandIn(notifjar.DefaultVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(standIn, jar, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases["official target with the stand-in JAR"] = struct {
+		args []string
+		want string
+	}{[]string{"run", "--is", "7.1.0", "--apim", "4.5.0", "--notification-jar", standIn}, "stand-in for the notification JAR, which only the simulator accepts"}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			r := kmconform(t, c.args...)

@@ -26,6 +26,8 @@ type junitSuites struct {
 type summary struct {
 	Passed, Failed, Skipped int
 	Failures                []string
+	// SetupSkipped is the reason a setup node skipped the whole cell (a known incompatibility).
+	SetupSkipped string
 }
 
 func summarize(path string) (*summary, error) {
@@ -46,6 +48,10 @@ func summarize(path string) (*summary, error) {
 				s.Passed++
 			case (c.Status == "skipped" || c.Status == "pending") && spec:
 				s.Skipped++
+			case c.Status == "skipped" && strings.HasPrefix(c.Name, "[BeforeSuite]"):
+				if c.Skipped != nil {
+					s.SetupSkipped = strings.TrimPrefix(c.Skipped.Message, "skipped - ")
+				}
 			case c.Status == "passed" || c.Status == "skipped" || c.Status == "pending":
 				// setup and cleanup nodes that went well are not specs
 			default:
@@ -64,6 +70,9 @@ func summarize(path string) (*summary, error) {
 func (s *summary) String(cell, junit string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "kmconform: %s: %d passed, %d failed, %d skipped (JUnit: %s)", cell, s.Passed, s.Failed, s.Skipped, junit)
+	if s.SetupSkipped != "" {
+		fmt.Fprintf(&b, "\n  SETUP SKIPPED, no spec ran: %s", firstLine(s.SetupSkipped))
+	}
 	for _, f := range s.Failures {
 		fmt.Fprintf(&b, "\n  FAILED %s", f)
 	}

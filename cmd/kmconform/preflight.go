@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/kmconform/kmconform/containers"
@@ -38,6 +39,9 @@ func preflight(cfg *cellrun.Config, cell matrix.Cell, progress io.Writer) error 
 	path, err := notifjar.Source{LocalPath: cfg.NotificationJAR, RepoURL: cfg.MavenRepo}.Fetch(fetchCtx, version)
 	if err != nil {
 		return usageError("%v; or run against the simulator with TARGET=sim", err)
+	}
+	if jar, err := os.ReadFile(path); err == nil && notifjar.IsStandIn(jar) {
+		return usageError("%s is kmconform's stand-in for the notification JAR, which only the simulator accepts: pass the real wso2is.notification.event.handlers JAR with --notification-jar, or let kmconform download it", path)
 	}
 	fmt.Fprintf(progress, "kmconform: notification handler JAR %s\n", path)
 	cfg.NotificationJAR = path

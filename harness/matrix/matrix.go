@@ -36,14 +36,18 @@ type APIM struct {
 	AuthenticationBlock bool     `yaml:"authenticationBlock"`
 }
 
-// Expectation says how one capability behaves in the cells it matches.
+// Expectation says how one capability, or one setup step, behaves in the cells it matches.
 type Expectation struct {
 	IS         string `yaml:"is"`
 	APIM       string `yaml:"apim"`
 	Capability string `yaml:"capability"`
-	Status     Status `yaml:"status"`
-	Reason     string `yaml:"reason"`
-	Link       string `yaml:"link"`
+	// Setup names a setup step (topology step id) that is known to fail in these cells; Match, if set, is
+	// a text the failure must contain, so that a different failure of the same step still counts as one.
+	Setup  string `yaml:"setup"`
+	Match  string `yaml:"match"`
+	Status Status `yaml:"status"`
+	Reason string `yaml:"reason"`
+	Link   string `yaml:"link"`
 }
 
 // Status of a capability in a cell.
@@ -106,11 +110,20 @@ func (m *Matrix) validate() error {
 		}
 	}
 	for i, e := range m.Expectations {
-		if _, ok := m.Capabilities[e.Capability]; !ok {
-			errs = append(errs, fmt.Errorf("expectation %d names unknown capability %q", i+1, e.Capability))
-		}
-		if e.Status != Unsupported && e.Status != KnownFailure {
-			errs = append(errs, fmt.Errorf("expectation %d: status must be unsupported or known-failure, not %q", i+1, e.Status))
+		switch {
+		case (e.Capability == "") == (e.Setup == ""):
+			errs = append(errs, fmt.Errorf("expectation %d must name either a capability or a setup step", i+1))
+		case e.Setup != "":
+			if e.Status != KnownFailure {
+				errs = append(errs, fmt.Errorf("expectation %d: a setup step can only be a known-failure, not %q", i+1, e.Status))
+			}
+		default:
+			if _, ok := m.Capabilities[e.Capability]; !ok {
+				errs = append(errs, fmt.Errorf("expectation %d names unknown capability %q", i+1, e.Capability))
+			}
+			if e.Status != Unsupported && e.Status != KnownFailure {
+				errs = append(errs, fmt.Errorf("expectation %d: status must be unsupported or known-failure, not %q", i+1, e.Status))
+			}
 		}
 		if strings.TrimSpace(e.Reason) == "" {
 			errs = append(errs, fmt.Errorf("expectation %d needs a reason", i+1))
@@ -208,4 +221,25 @@ func (c Cell) Expect(capability string) Expectation {
 		}
 	}
 	return Expectation{IS: c.IS.Version, APIM: c.APIM.Version, Capability: capability, Status: Required}
+}
+
+// ExpectSetup returns the known failure that explains a failed setup step, if the matrix lists one.
+func (c Cell) ExpectSetup(step, failure string) (Expectation, bool) {
+	for _, e := range c.expectations {
+		if e.Setup == step && strings.Contains(failure, e.Match) {
+			return e, true
+		}
+	}
+	return Expectation{}, false
+}
+
+// SetupExpectations lists the setup steps expected to fail in this cell.
+func (c Cell) SetupExpectations() []Expectation {
+	var out []Expectation
+	for _, e := range c.expectations {
+		if e.Setup != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package topology
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/kmconform/kmconform/containers"
@@ -48,8 +49,11 @@ var tlsSymptoms = []struct{ marker, cause string }{
 	{"CertificateExpiredException", "IS presents an expired TLS certificate (the images' defaults have expired): give IS a fresh [keystore.tls]"},
 }
 
+// unrecognizedField is how IS's DCR endpoint names a request field its version does not know.
+var unrecognizedField = regexp.MustCompile(`Unrecognized field : ([A-Za-z0-9_]+)`)
+
 // diagnoseKeyGeneration explains a failed key generation at IS from API-M's log: API-M answers such
-// failures generically, but logs the JVM's TLS error.
+// failures generically, but logs the JVM's TLS error or IS's answer.
 func diagnoseKeyGeneration(ctx context.Context, r *run, err error) error {
 	logs, lerr := r.env.Node(containers.APIMAlias).Logs(ctx)
 	if lerr != nil {
@@ -59,6 +63,10 @@ func diagnoseKeyGeneration(ctx context.Context, r *run, err error) error {
 		if strings.Contains(string(logs), s.marker) {
 			return fmt.Errorf("%s (API-M's log shows %q while calling IS's client registration endpoint): %w", s.cause, s.marker, err)
 		}
+	}
+	if m := unrecognizedField.FindStringSubmatch(string(logs)); m != nil {
+		return fmt.Errorf("IS %s rejected API-M's client registration with \"Unrecognized field : %s\": API-M %s's Key Manager connector (%s) sends a DCR field this IS version does not know: %w",
+			r.opt.Cell.IS.Version, m[1], r.opt.Cell.APIM.Version, r.opt.Cell.APIM.Connector, err)
 	}
 	return err
 }

@@ -64,7 +64,7 @@ func configureIS(ctx context.Context, r *run) error {
 	if err != nil {
 		return err
 	}
-	if err := mergeConfig(ctx, node, containers.ISAlias, block); err != nil {
+	if err := mergeInto(ctx, node, containers.ISAlias, block); err != nil {
 		return err
 	}
 	if err := writeKeyStore(ctx, node, storeType, r.ca.isKeyStore, r.ca.isLeaf); err != nil {
@@ -83,7 +83,7 @@ func configureAPIM(ctx context.Context, r *run) error {
 	if err != nil {
 		return err
 	}
-	if err := mergeConfig(ctx, node, containers.APIMAlias, block); err != nil {
+	if err := mergeInto(ctx, node, containers.APIMAlias, block); err != nil {
 		return err
 	}
 	if err := writeKeyStore(ctx, node, apimStoreType, r.ca.amKeyStore, r.ca.apimLeaf); err != nil {
@@ -96,7 +96,15 @@ func configureAPIM(ctx context.Context, r *run) error {
 	return addTrust(ctx, node, apimStoreType, apimTrustStore, r)
 }
 
-func mergeConfig(ctx context.Context, node containers.Node, hostname string, block []byte) error {
+// fileNode is the part of a Node the configuration steps use.
+type fileNode interface {
+	ReadFile(ctx context.Context, rel string) ([]byte, error)
+	WriteFile(ctx context.Context, rel string, data []byte) error
+}
+
+// mergeInto sets [server] hostname in place and merges the documented blocks into the node's own
+// deployment.toml.
+func mergeInto(ctx context.Context, node fileNode, hostname string, block []byte) error {
 	base, err := node.ReadFile(ctx, confFile)
 	if err != nil {
 		return err

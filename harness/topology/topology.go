@@ -53,9 +53,37 @@ type Options struct {
 
 // step is one named part of the setup.
 type step struct {
-	name string
-	run  func(context.Context, *run) error
+	id, name string
+	run      func(context.Context, *run) error
 }
+
+// Step ids: stable names the matrix uses to declare a known setup incompatibility.
+const (
+	StepCreateNodes   = "create-nodes"
+	StepMintTrust     = "mint-trust"
+	StepConfigureIS   = "configure-is"
+	StepConfigureAPIM = "configure-apim"
+	StepPlaceJAR      = "place-jar"
+	StepStart         = "start"
+	StepWaitReady     = "wait-ready"
+	StepDiscovery     = "read-discovery"
+	StepKeyManager    = "register-key-manager"
+	StepPublishAPI    = "publish-api"
+	StepApplications  = "create-applications"
+)
+
+// StepIDs lists every step id in order.
+var StepIDs = []string{StepCreateNodes, StepMintTrust, StepConfigureIS, StepConfigureAPIM, StepPlaceJAR, StepStart,
+	StepWaitReady, StepDiscovery, StepKeyManager, StepPublishAPI, StepApplications}
+
+// StepError is a failed setup step.
+type StepError struct {
+	ID, Name string
+	Err      error
+}
+
+func (e *StepError) Error() string { return fmt.Sprintf("setup step %q failed: %v", e.Name, e.Err) }
+func (e *StepError) Unwrap() error { return e.Err }
 
 // run is the state shared by the steps of one Up.
 type run struct {
@@ -76,17 +104,17 @@ func Up(ctx context.Context, opt Options) (*Env, error) {
 	}
 	r := &run{opt: opt, env: &Env{Cell: opt.Cell, Redactor: &evidence.Redactor{}}}
 	steps := []step{
-		{"create the nodes", createNodes},
-		{"mint the run's TLS material", mintTrust},
-		{"configure IS (deployment.toml, key and trust stores)", configureIS},
-		{"configure API-M (deployment.toml, key and trust stores)", configureAPIM},
-		{"place the notification handler JAR in IS dropins", placeJAR},
-		{"start IS, API-M and the backend", startAll},
-		{"wait until IS, API-M and the backend are ready", waitReady},
-		{"read IS discovery", readDiscovery},
-		{"register IS as Key Manager in API-M", registerKeyManager},
-		{"publish the API restricted to the IS Key Manager", publishAPI},
-		{"create applications, keys and subscriptions", createApplications},
+		{StepCreateNodes, "create the nodes", createNodes},
+		{StepMintTrust, "mint the run's TLS material", mintTrust},
+		{StepConfigureIS, "configure IS (deployment.toml, key and trust stores)", configureIS},
+		{StepConfigureAPIM, "configure API-M (deployment.toml, key and trust stores)", configureAPIM},
+		{StepPlaceJAR, "place the notification handler JAR in IS dropins", placeJAR},
+		{StepStart, "start IS, API-M and the backend", startAll},
+		{StepWaitReady, "wait until IS, API-M and the backend are ready", waitReady},
+		{StepDiscovery, "read IS discovery", readDiscovery},
+		{StepKeyManager, "register IS as Key Manager in API-M", registerKeyManager},
+		{StepPublishAPI, "publish the API restricted to the IS Key Manager", publishAPI},
+		{StepApplications, "create applications, keys and subscriptions", createApplications},
 	}
 	for i, s := range steps {
 		fmt.Fprintf(opt.Progress, "[setup %d/%d] %s\n", i+1, len(steps), s.name)
@@ -97,7 +125,7 @@ func Up(ctx context.Context, opt Options) (*Env, error) {
 			if ctx.Err() != nil {
 				err = fmt.Errorf("%w (interrupted: %v)", err, ctx.Err())
 			}
-			return r.env, fmt.Errorf("setup step %q failed: %w", s.name, err)
+			return r.env, &StepError{ID: s.id, Name: s.name, Err: err}
 		}
 	}
 	return r.env, nil
