@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,13 +15,9 @@ import (
 // kmconform, and with --images the locally built simulator images.
 func cleanCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kmconform clean", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	images := fs.Bool("images", false, "also remove the simulator images kmconform built")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{code: 2, err: errors.New("")}
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -5,6 +5,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,6 +37,21 @@ type exitError struct {
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
+
+// parseFlags parses a command's flags: -h prints the options to help, and a bad flag is one sentence.
+func parseFlags(fs *flag.FlagSet, args []string, help io.Writer) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(help, "Options of '%s':\n", fs.Name())
+			fs.SetOutput(help)
+			fs.PrintDefaults()
+			return &exitError{code: 0, err: errors.New("")}
+		}
+		return usageError("%v: see '%s -h' for the options", err, fs.Name())
+	}
+	return nil
+}
 
 func usageError(format string, args ...any) error {
 	return &exitError{code: 2, err: fmt.Errorf(format, args...)}

@@ -14,15 +14,11 @@ import (
 
 func runCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kmconform run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cf cellFlags
 	cf.register(fs)
 	suite := fs.String("suite", "", "conformance suite binary (default: conformance.test next to kmconform)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{code: 2, err: errors.New("")}
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	cell, err := cf.resolve(fs)
 	if err != nil {

@@ -43,14 +43,10 @@ func stateDir() (string, error) {
 
 func upCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kmconform up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cf cellFlags
 	cf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{code: 2, err: errors.New("")}
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	cell, err := cf.resolve(fs)
 	if err != nil {
@@ -168,15 +164,11 @@ func printEndpoints(ctx context.Context, w io.Writer, env *topology.Env, credsPa
 
 func downCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kmconform down", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	isV := fs.String("is", "", "IS version of the cell to take down")
 	amV := fs.String("apim", "", "API-M version of the cell to take down")
 	all := fs.Bool("all", false, "take down every cell that is up")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{code: 2, err: errors.New("")}
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	dir, err := stateDir()
 	if err != nil {
