@@ -70,6 +70,32 @@ func retryOn5xx(err error) bool {
 	return errors.As(err, &he) && he.Status >= http.StatusInternalServerError
 }
 
+// waitUntil polls cond until it holds or the interval runs out; the timeout error carries cond's last word.
+func waitUntil(ctx context.Context, r *run, what string, iv intervals.Interval, cond func() (bool, string)) error {
+	deadline := time.Now().Add(iv.Timeout)
+	for {
+		ok, last := cond()
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: not within %s (last: %s)", what, iv.Timeout, last)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		case <-time.After(iv.Poll):
+		}
+	}
+}
+
+// retryOn404or5xx also retries a resource the devportal does not see yet (its views are eventually
+// consistent right after publishing).
+func retryOn404or5xx(err error) bool {
+	var he *httpcall.Error
+	return errors.As(err, &he) && (he.Status == http.StatusNotFound || he.Status >= http.StatusInternalServerError)
+}
+
 // retry calls fn until it succeeds, a non-retryable error comes, or the setup-retry interval runs out.
 func retry(ctx context.Context, r *run, what string, retryable func(error) bool, fn func() error) error {
 	iv := intervals.Get(intervals.SetupRetry)
@@ -79,7 +105,7 @@ func retry(ctx context.Context, r *run, what string, retryable func(error) bool,
 		if err == nil || !retryable(err) || time.Now().After(deadline) {
 			return err
 		}
-		fmt.Fprintf(r.opt.Progress, "  %s: transient failure, retrying in %s\n", what, iv.Poll)
+		fmt.Fprintf(r.opt.Progress, "  %s: %v; retrying in %s\n", what, err, iv.Poll)
 		select {
 		case <-ctx.Done():
 			return errors.Join(err, ctx.Err())

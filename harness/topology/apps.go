@@ -35,7 +35,9 @@ func createApp(ctx context.Context, r *run, name, keyManager string) (AppKeys, e
 		return AppKeys{}, err
 	}
 	r.env.Redactor.Add(keys.ConsumerSecret)
-	if err := r.env.APIM.Subscribe(ctx, appID, r.env.API.ID); err != nil {
+	if err := retry(ctx, r, "subscribe "+name, retryOn404or5xx, func() error {
+		return r.env.APIM.Subscribe(ctx, appID, r.env.API.ID)
+	}); err != nil {
 		return AppKeys{}, err
 	}
 	return AppKeys{AppID: appID, KeyManager: keyManager, ConsumerKey: keys.ConsumerKey, ConsumerSecret: keys.ConsumerSecret}, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/wso2am"
 )
@@ -85,5 +86,18 @@ func registerKeyManager(ctx context.Context, r *run) error {
 		return err
 	}
 	r.env.KeyManager = km
-	return nil
+	// API-M propagates a new Key Manager asynchronously; key generation against one the devportal does not
+	// list yet can fail and leave a key mapping behind that makes every retry a 409 (WSO2's own suite).
+	return waitUntil(ctx, r, "Key Manager "+km.Name+" listed by the devportal", intervals.Get(intervals.GatewayPropagation), func() (bool, string) {
+		kms, err := r.env.APIM.DevportalKeyManagers(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, k := range kms {
+			if k.Name == km.Name {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%d Key Managers listed, not yet %s", len(kms), km.Name)
+	})
 }

@@ -59,3 +59,23 @@ func (c *Client) GenerateKeys(ctx context.Context, appID, keyManager string, gra
 	}
 	return &out, nil
 }
+
+// DevportalKeyManager is a Key Manager as the devportal lists it to application developers.
+type DevportalKeyManager struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	Type          string `json:"type"`
+	Enabled       bool   `json:"enabled"`
+	TokenEndpoint string `json:"tokenEndpoint"`
+}
+
+// DevportalKeyManagers lists the Key Managers application developers can generate keys at.
+func (c *Client) DevportalKeyManagers(ctx context.Context) ([]DevportalKeyManager, error) {
+	var out struct {
+		List []DevportalKeyManager `json:"list"`
+	}
+	_, err := httpcall.Expect(ctx, c.HTTP, httpcall.Request{
+		Op: "list devportal Key Managers", Method: http.MethodGet, URL: c.Base + DevportalPath + "/key-managers", Auth: c.admin(),
+	}, &out, http.StatusOK)
+	return out.List, err
+}
