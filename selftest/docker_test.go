@@ -107,9 +107,9 @@ func TestFailingContainerRunCleansUp(t *testing.T) {
 	}
 }
 
-// interrupt starts a run, sends SIGINT (what Ctrl-C sends) once both products are starting, and returns
-// the exit code.
-func interrupt(t *testing.T, args ...string) int {
+// interrupt starts a run, sends sig (SIGINT is what Ctrl-C sends; SIGTERM what CI sends on a timeout) once
+// both products are starting, and returns the exit code.
+func interrupt(t *testing.T, sig syscall.Signal, args ...string) int {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "kmconform"), append(args, "--reports", t.TempDir())...)
 	out, err := cmd.StdoutPipe()
@@ -126,7 +126,7 @@ func interrupt(t *testing.T, args ...string) int {
 	for sc.Scan() {
 		seen.WriteString(sc.Text() + "\n")
 		if !sent && strings.Contains(sc.Text(), "[setup 7/11]") {
-			_ = cmd.Process.Signal(syscall.SIGINT)
+			_ = cmd.Process.Signal(sig)
 			sent = true
 		}
 	}
@@ -144,15 +144,24 @@ func interrupt(t *testing.T, args ...string) int {
 func TestInterruptedContainerRunCleansUp(t *testing.T) {
 	requireDocker(t)
 	id := runID(t)
-	interrupt(t, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", id)
+	interrupt(t, syscall.SIGINT, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", id)
+	expectNothingLeft(t, id)
+}
+
+func TestTerminatedContainerRunCleansUp(t *testing.T) {
+	requireDocker(t)
+	id := runID(t)
+	interrupt(t, syscall.SIGTERM, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", id)
 	expectNothingLeft(t, id)
 }
 
 func TestInterruptedProcessRunCleansUp(t *testing.T) {
-	before := kmsimProcesses(t)
-	interrupt(t, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
-	if after := kmsimProcesses(t); after > before {
-		t.Errorf("%d kmsim processes were left running after Ctrl-C", after-before)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		before := kmsimProcesses(t)
+		interrupt(t, sig, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
+		if after := kmsimProcesses(t); after > before {
+			t.Errorf("%d kmsim processes were left running after %v", after-before, sig)
+		}
 	}
 }
 
