@@ -24,7 +24,7 @@ var (
 	// "key": "value" in JSON (also when the value is not a string, e.g. a nested token object stays untouched).
 	jsonRe = regexp.MustCompile(`("(?:` + keyAlt + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 	// key=value in forms and query strings.
-	formRe = regexp.MustCompile(`((?:^|[?&\s])(?:` + formAlt + `)=)[^&\s]+`)
+	formRe = regexp.MustCompile(`(\b(?:` + formAlt + `)=)[^&\s]+`)
 	// key = "value" or key = 'value' in TOML.
 	tomlRe = regexp.MustCompile(`(?m)(^\s*(?:` + keyAlt + `)\s*=\s*)("[^"\n]*"|'[^'\n]*')`)
 	// Authorization headers and bearer tokens anywhere.
@@ -38,13 +38,31 @@ var (
 // bearer tokens and JWTs. Values it cannot recognise by shape stay, so callers also pass known secrets to
 // a Redactor.
 func Redact(s string) string {
-	s = jsonRe.ReplaceAllString(s, `$1"`+Mask+`"`)
-	s = formRe.ReplaceAllString(s, `${1}`+Mask)
-	s = tomlRe.ReplaceAllString(s, `${1}"`+Mask+`"`)
-	s = authRe.ReplaceAllString(s, `${1}`+Mask)
-	s = bearerRe.ReplaceAllString(s, `${1}`+Mask)
-	s = jwtRe.ReplaceAllString(s, Mask)
+	// Each pattern runs only where a cheap substring test says it can match: product logs are large and
+	// mostly free of secrets.
+	if strings.Contains(s, `":`) {
+		s = jsonRe.ReplaceAllString(s, `$1"`+Mask+`"`)
+	}
+	if strings.Contains(s, "=") {
+		s = formRe.ReplaceAllString(s, `${1}`+Mask)
+		s = tomlRe.ReplaceAllString(s, `${1}"`+Mask+`"`)
+	}
+	if containsFold(s, "uthorization") {
+		s = authRe.ReplaceAllString(s, `${1}`+Mask)
+	}
+	if containsFold(s, "bearer") {
+		s = bearerRe.ReplaceAllString(s, `${1}`+Mask)
+	}
+	if strings.Contains(s, "eyJ") {
+		s = jwtRe.ReplaceAllString(s, Mask)
+	}
 	return s
+}
+
+// containsFold is a case-insensitive Contains for an ASCII lower-case needle, without copying s.
+func containsFold(s, needle string) bool {
+	return strings.Contains(s, needle) || strings.Contains(s, strings.ToUpper(needle)) ||
+		strings.Contains(s, strings.ToUpper(needle[:1])+needle[1:])
 }
 
 // Redactor masks known secret values (e.g. a client secret returned by an API) in addition to Redact.

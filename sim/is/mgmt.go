@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
+	"time"
 )
 
 // mgmt is the state behind the management APIs (identity-server-7.md §8, §9 point 2): legacy OAuth2
@@ -20,10 +22,10 @@ type mgmt struct {
 	seq       int                     // cursor keys of API resources
 }
 
-func newMgmt(admin user, now func() string) *mgmt {
+// newMgmt starts with the [super_admin] user as the only account.
+func newMgmt(admin user, now time.Time) *mgmt {
 	m := &mgmt{scopes: map[string]*legacyScope{}, users: map[string]*account{}}
-	t := now()
-	m.users[admin.id] = &account{user: admin, created: t, modified: t}
+	m.users[admin.id] = &account{user: admin, created: now, modified: now}
 	return m
 }
 
@@ -67,4 +69,25 @@ func decodeBody(r *http.Request, v any) error {
 		return fmt.Errorf("decode body: %w", err)
 	}
 	return nil
+}
+
+// atoiDefault parses a non-negative integer query parameter, def when absent or malformed.
+func atoiDefault(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return def
+	}
+	return n
+}
+
+// page returns items[start:start+count], clamped.
+func page[T any](items []T, start, count int) []T {
+	if start > len(items) {
+		start = len(items)
+	}
+	end := len(items)
+	if count >= 0 && start+count < end {
+		end = start + count
+	}
+	return items[start:end]
 }
