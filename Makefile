@@ -36,7 +36,7 @@ test: vet build
 
 ## bench: speed and memory goals
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v /selftest)
 
 clean:
 	rm -rf $(BIN) $(REPORTS)
