@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,7 +95,7 @@ func (r result) find(t *testing.T, prefix string) junitCase {
 func kmconform(t *testing.T, args ...string) result {
 	t.Helper()
 	reports := t.TempDir()
-	if args[0] == "run" || args[0] == "up" {
+	if (args[0] == "run" || args[0] == "up") && !slices.Contains(args, "--reports") {
 		args = append(args, "--reports", reports)
 	}
 	cmd := exec.Command(filepath.Join(binDir, "kmconform"), args...)

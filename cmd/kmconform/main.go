@@ -18,6 +18,10 @@ const usage = `kmconform checks WSO2 Identity Server 7.x as a Key Manager of WSO
 Usage:
   kmconform run   --is <version> --apim <version> [--target official|sim|sim-docker] [options]
                   run the conformance suite against one cell and write reports/<cell>/junit.xml
+  kmconform matrix --is <v,v|all> --apim <v,v|all> [--target …] [options]
+                  run several cells one after the other and write reports/matrix.{md,html,json}
+  kmconform report [--reports DIR]
+                  rebuild the matrix report from the cells under reports/
   kmconform up    --is <version> --apim <version> [--target …] [options]
                   bring one cell up, fully set up, and leave it running for exploration
   kmconform down  --is <version> --apim <version> | --all
@@ -72,6 +76,10 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		err = runCommand(args[1:], stdout, stderr)
+	case "matrix":
+		err = matrixCommand(args[1:], stdout, stderr)
+	case "report":
+		err = reportCommand(args[1:], stdout)
 	case "up":
 		err = upCommand(args[1:], stdout, stderr)
 	case "down":

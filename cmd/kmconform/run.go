@@ -9,7 +9,13 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
+	"time"
+
+	"github.com/kmconform/kmconform/harness/cellrun"
+	"github.com/kmconform/kmconform/harness/matrix"
+	"github.com/kmconform/kmconform/harness/report"
 )
 
 func runCommand(args []string, stdout, stderr io.Writer) error {
@@ -24,48 +30,70 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *suite, err = suiteBinary(*suite); err != nil {
+		return err
+	}
 	cfg := cf.cfg
-	if *suite == "" {
-		*suite = findBinary("conformance.test")
-	}
-	if *suite == "" {
-		return usageError("the conformance suite binary (conformance.test) was not found next to kmconform: build it with 'make build' or pass --suite")
-	}
 	if err := preflight(&cfg, cell, stdout); err != nil {
 		return err
 	}
+	res, err := runCell(cfg, cell, *suite, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if res.Verdict() == report.Regression || res.Verdict() == report.Stale {
+		return &exitError{code: 1, err: errors.New("")}
+	}
+	return nil
+}
 
+func suiteBinary(flagValue string) (string, error) {
+	if flagValue == "" {
+		flagValue = findBinary("conformance.test")
+	}
+	if flagValue == "" {
+		return "", usageError("the conformance suite binary (conformance.test) was not found next to kmconform: build it with 'make build' or pass --suite")
+	}
+	return flagValue, nil
+}
+
+// runCell runs the suite against one cell in its own process and reads back what it reported. An error
+// means the run could not be judged at all.
+func runCell(cfg cellrun.Config, cell matrix.Cell, suite string, stdout, stderr io.Writer) (report.Cell, error) {
 	// A fresh folder per run: stale JUnit or evidence from an earlier run must not be mistaken for this one.
 	if err := os.RemoveAll(cfg.ReportDir); err != nil {
-		return fmt.Errorf("clear %s: %w", cfg.ReportDir, err)
+		return report.Cell{}, fmt.Errorf("clear %s: %w", cfg.ReportDir, err)
 	}
 	configFile := filepath.Join(cfg.ReportDir, "run-config.json")
 	if err := cfg.Save(configFile); err != nil {
-		return err
+		return report.Cell{}, err
 	}
 	junit := filepath.Join(cfg.ReportDir, "junit.xml")
 	fmt.Fprintf(stdout, "kmconform: cell %s, target %s, reports in %s\n", cell.Name(), cfg.Target, cfg.ReportDir)
 
-	runErr := runSuite(*suite, []string{
+	runErr := runSuite(suite, []string{
 		"-kmconform.config=" + configFile,
 		"-ginkgo.junit-report=" + junit,
 		"-ginkgo.v",
 		"-ginkgo.no-color=" + fmt.Sprint(!isTerminal(stdout)),
 	}, stdout, stderr)
 
-	sum, err := summarize(junit)
+	res, err := report.ReadCell(cfg.ReportDir)
 	if err != nil {
-		if runErr != nil {
-			return fmt.Errorf("the conformance suite did not complete (%v) and wrote no readable JUnit: %w", runErr, err)
-		}
-		return err
+		return res, err
 	}
-	fmt.Fprintln(stdout, sum.String(cell.Name(), junit))
-	if sum.Failed > 0 || runErr != nil {
-		return &exitError{code: 1, err: errors.New("")}
+	if _, statErr := os.Stat(junit); statErr != nil && runErr != nil {
+		return res, fmt.Errorf("the conformance suite did not complete (%v) and wrote no JUnit", runErr)
 	}
-	return nil
+	fmt.Fprintln(stdout, cellSummary(res))
+	return res, nil
 }
+
+// interrupted is set once the user asked to stop (Ctrl-C, SIGTERM): a matrix stops after the current cell.
+var interrupted atomic.Bool
+
+// timeNow is the clock of reports.
+var timeNow = func() time.Time { return time.Now().UTC() }
 
 // runSuite runs the suite binary in its own process (one per cell, so RunSpecs runs once) and forwards
 // SIGINT/SIGTERM so that it tears the cell down before it exits.
@@ -85,6 +113,7 @@ func runSuite(bin string, args []string, stdout, stderr io.Writer) error {
 		case err := <-done:
 			return err
 		case s := <-sigs:
+			interrupted.Store(true)
 			_ = cmd.Process.Signal(s)
 		}
 	}

@@ -267,7 +267,8 @@ func expect(t *testing.T, r resp, st int) {
 // fakeIS plays the IS 7 endpoints the connector and the gateway call: DCR, JWKS, introspection, token.
 type fakeIS struct {
 	srv      *httptest.Server
-	base     string // https://wso2is:<port>
+	mux      *http.ServeMux // tests may add IS endpoints
+	base     string         // https://wso2is:<port>
 	mu       sync.Mutex
 	dcr      []map[string]any
 	dcrAuth  []string
@@ -325,6 +326,7 @@ func newFakeIS(t *testing.T, cert *x509.Certificate) (*fakeIS, simnet.Hosts) {
 		writeJSON(w, http.StatusOK, map[string]any{"active": true, "client_id": client, "token_type": "Bearer",
 			"exp": time.Now().Add(time.Hour).Unix(), "scope": "default"})
 	})
+	f.mux = mux
 	f.srv = httptest.NewUnstartedServer(mux)
 	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // failed handshakes are what some tests want
 	f.srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: isKey}}}

@@ -56,6 +56,7 @@ func (s *Server) routePublisher(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+publisherBase+"/apis/{apiId}/revisions", s.requireAdmin(s.revisionCreate))
 	mux.HandleFunc("POST "+publisherBase+"/apis/{apiId}/deploy-revision", s.requireAdmin(s.revisionDeploy))
 	mux.HandleFunc("POST "+publisherBase+"/apis/change-lifecycle", s.requireAdmin(s.changeLifecycle))
+	s.routeScopes(mux)
 }
 
 var apiNameForbidden = regexp.MustCompile(`[~!@#;:%^*()+={}|\\<>"',&$\[\]/]`)
@@ -71,6 +72,20 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.apiFromDTO(body)
 	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.mu.Lock()
+	err = s.st.apiConflict(a)
+	local := a.localScopes(s.st)
+	s.mu.Unlock()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	// The KMs are called without the lock, as the product calls them inside addAPI (api-manager-4.md §9
+	// "scope registration fans out synchronously"); a failure leaves no API behind.
+	if err := s.registerScopes(r, local); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -17,6 +17,8 @@ type state struct {
 	subs     map[string]*subscription
 	mappings map[string]*keyMapping
 
+	sharedScopes []scopeDef // publisher shared scopes, creation order
+
 	residentClients map[string]*residentClient // Resident KM OAuth apps by client id
 	restClients     map[string]*residentClient // /client-registration apps by client name
 

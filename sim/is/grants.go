@@ -5,9 +5,9 @@ import (
 	"slices"
 )
 
-// grantedScopes decides the scopes of a token. UNCONFIRMED (identity-server-7.md §4 UNCONFIRMED-3, §10):
-// the simulator has no API-resource authorization yet; chose to grant every requested scope, as IS does
-// with [oauth] authorize_all_scopes = true, except that an application token never gets "openid".
+// grantedScopes is the grant's view of the requested scopes: de-duplicated, and an application token
+// never gets "openid". Which of them IS authorizes (API resources, authorize_all_scopes, roles — §10)
+// is decided once for every grant in issue (authorizeScopes, authorize_scopes.go).
 func grantedScopes(requested []string, appToken bool) []string {
 	var out []string
 	for _, sc := range requested {
@@ -27,15 +27,16 @@ func grantClientCredentials(s *server, a *app, params url.Values) (*grantResult,
 	return &grantResult{user: a.owner, appToken: true, scopes: grantedScopes(scopesOf(params.Get("scope")), true)}, nil
 }
 
-// grantPassword authenticates the resource owner; only the [super_admin] user exists (§4:
-// "Authentication failed for <username>").
+// grantPassword authenticates the resource owner against the user store: the [super_admin] and users
+// created through SCIM2 (users.go) (§4: "Authentication failed for <username>").
 func grantPassword(s *server, a *app, params url.Values) (*grantResult, *oauthError) {
 	name := params.Get("username")
-	if !s.isAdmin(name, params.Get("password")) {
+	u := s.authenticateUser(name, params.Get("password"))
+	if u == nil {
 		return nil, &oauthError{status: 400, code: "invalid_grant", desc: "Authentication failed for " + name}
 	}
 	return &grantResult{
-		user:   s.admin.name,
+		user:   u.name,
 		scopes: grantedScopes(scopesOf(params.Get("scope")), false),
 		// UNCONFIRMED (§4): chose to issue a refresh token only when the app may use the refresh_token grant.
 		issueRefresh: a.allows("refresh_token"),

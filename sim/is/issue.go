@@ -14,6 +14,7 @@ const (
 // issue creates and stores the access token (opaque UUID for Default apps, RS256 JWT for JWT apps —
 // identity-server-7.md §4) and, when the grant asks for one, an opaque refresh token.
 func (s *server) issue(a *app, res *grantResult) (*token, error) {
+	res.scopes = s.authorizeScopes(res.user, res.appToken, res.scopes) // §10, for every grant
 	now := s.now()
 	lifetime := a.userTokenLifetime
 	if res.appToken {

@@ -52,7 +52,7 @@ func (s *server) subject(t *token) string {
 	if t.appToken {
 		return t.clientID
 	}
-	return s.admin.id
+	return s.subjectID(t.user)
 }
 
 func signRS256(key crypto.Signer, header, claims []byte) (string, error) {

@@ -80,8 +80,8 @@ func atoiDefault(s string, def int) int {
 	return n
 }
 
-// page returns items[start:start+count], clamped.
-func page[T any](items []T, start, count int) []T {
+// pageOf returns items[start:start+count], clamped.
+func pageOf[T any](items []T, start, count int) []T {
 	if start > len(items) {
 		start = len(items)
 	}
@@ -91,3 +91,9 @@ func page[T any](items []T, start, count int) []T {
 	}
 	return items[start:end]
 }
+
+// orderedJSONValue is orderedJSON as a nested value.
+func orderedJSONValue(pairs []kv) json.RawMessage { return orderedJSON(pairs) }
+
+// scimTime renders a SCIM meta timestamp (ISO-8601 with milliseconds, UTC).
+func scimTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

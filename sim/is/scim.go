@@ -40,10 +40,11 @@ func (s *server) scimMe(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	loc := s.baseURL() + "/scim2/Users/" + s.admin.id
+	id := s.subjectID(t.user)
+	loc := s.baseURL() + "/scim2/Users/" + id
 	body := orderedJSON([]kv{
 		{"schemas", []string{"urn:ietf:params:scim:schemas:core:2.0:User"}},
-		{"id", s.admin.id},
+		{"id", id},
 		{"userName", t.user},
 		{"name", map[string]string{"givenName": t.user, "familyName": t.user}},
 		{"meta", map[string]string{"resourceType": "User", "location": loc}},

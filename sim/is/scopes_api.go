@@ -104,7 +104,7 @@ func (s *server) scopeList(w http.ResponseWriter, r *http.Request) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	q := r.URL.Query()
 	start, count := atoiDefault(q.Get("startIndex"), 0), atoiDefault(q.Get("count"), len(out))
-	out = page(out, start, count)
+	out = pageOf(out, start, count)
 	writeJSON(w, http.StatusOK, out)
 }
 

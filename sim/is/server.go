@@ -43,6 +43,8 @@ type server struct {
 	rules []accessRule
 	notif *notifier // nil when the interceptor is not active (§9)
 	now   func() time.Time
+	gs    *grantState // authorize/device/federation grants and identity providers
+	m     *mgmt       // management APIs: scopes, API resources, roles, users (mgmt.go)
 
 	mu      sync.Mutex
 	apps    map[string]*app   // by client_id
@@ -81,12 +83,14 @@ func newServer(h *home.Home, opt Options) (*server, error) {
 	}
 	name, pass := h.SuperAdmin()
 	s.admin = user{name: name, password: pass, id: nameUUID(name)}
+	s.m = newMgmt(s.admin, s.now())
 	if s.rules, err = loadAccessRules(h); err != nil {
 		return nil, err
 	}
 	if s.notif, err = newNotifier(s, opt.Hosts); err != nil {
 		return nil, err
 	}
+	s.gs = newGrantState(opt.Hosts, s)
 	return s, nil
 }
 
@@ -115,6 +119,8 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("PUT "+dcrPath+"/{client_id}", s.dcrUpdate)
 	mux.HandleFunc("DELETE "+dcrPath+"/{client_id}", s.dcrDelete)
 	mux.HandleFunc("GET /scim2/Me", s.scimMe)
+	s.grantRoutes(mux)
+	s.mgmtRoutes(mux)
 	return mux
 }
 

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// user is a user of the super tenant. Only the [super_admin] user exists.
+// user is a user of the super tenant: the [super_admin], or one created through SCIM2 (users.go).
 type user struct {
 	name, password, id string
 }

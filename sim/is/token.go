@@ -12,7 +12,9 @@ type grantResult struct {
 	appToken     bool
 	scopes       []string
 	issueRefresh bool
-	previous     *token // refresh_token grant: the token being renewed
+	previous     *token       // refresh_token grant: the token being renewed
+	onIssued     func(*token) // called with the issued token (authorization_code: replay revocation)
+	extra        []kv         // custom response parameters (token exchange: issued_token_type)
 }
 
 // grantHandler validates one grant for an authenticated client.
@@ -21,12 +23,17 @@ type grantHandler struct {
 	handle   func(s *server, a *app, params url.Values) (*grantResult, *oauthError)
 }
 
-// grants is the server-wide grant registry; a grant not in it is unsupported_grant_type (§4). Later
-// grants (authorization_code, device_code, jwt-bearer, token-exchange) plug in here.
+// grants is the server-wide grant registry; a grant not in it is unsupported_grant_type (§4).
 var grants = map[string]grantHandler{
 	"client_credentials": {handle: grantClientCredentials},
 	"password":           {required: []string{"username", "password"}, handle: grantPassword},
 	"refresh_token":      {required: []string{"refresh_token"}, handle: grantRefresh},
+	"authorization_code": {required: []string{"code"}, handle: grantAuthorizationCode},
+	grantDeviceCode:      {required: []string{"device_code"}, handle: grantDevice},
+	grantJWTBearer:       {required: []string{"assertion"}, handle: grantJWT},
+	grantTokenExchange:   {required: []string{"subject_token", "subject_token_type"}, handle: grantExchange},
+	grantSAML2Bearer:     {required: []string{"assertion"}, handle: grantSAML},
+	grantNTLM:            {required: []string{"windows_token"}, handle: grantIWANTLM},
 }
 
 // tokenEndpoint serves POST /oauth2/token (identity-server-7.md §4). Order of checks follows
@@ -87,6 +94,9 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 	if res.previous != nil {
 		s.notif.renewed(res.previous) // §9 point 3
 	}
+	if res.onIssued != nil {
+		res.onIssued(t)
+	}
 	pairs := []kv{{"access_token", t.access}}
 	if t.refresh != "" {
 		pairs = append(pairs, kv{"refresh_token", t.refresh})
@@ -96,6 +106,7 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		pairs = append(pairs, kv{"scope", joinSpace(t.scopes)})
 	}
 	pairs = append(pairs, kv{"token_type", "Bearer"}, kv{"expires_in", int64(t.validity / time.Second)})
+	pairs = append(pairs, res.extra...)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
