@@ -117,6 +117,9 @@ func (h *Home) LoadKeyStore(spec StoreSpec) ([]KeyEntry, error) {
 			entries = append(entries, KeyEntry{Alias: alias, Key: signer, Chain: chain})
 		}
 	case "PKCS12":
+		if err := jdkCheck("key store", spec.File, raw); err != nil {
+			return nil, err
+		}
 		// go-pkcs12 decodes one key per file. It takes the first certificate bag as the leaf, so the
 		// leaf is picked again by matching the key (WSO2's own .p12 carry CA entries too).
 		key, leaf, cas, err := pkcs12.DecodeChain(raw, spec.Password)
@@ -191,6 +194,9 @@ func (h *Home) LoadTrustStore(spec StoreSpec) ([]*x509.Certificate, error) {
 		}
 		return certs, nil
 	case "PKCS12":
+		if err := jdkCheck("trust store", spec.File, raw); err != nil {
+			return nil, err
+		}
 		certs, err := pkcs12.DecodeTrustStore(raw, spec.Password)
 		if err != nil {
 			return nil, fmt.Errorf("trust store %s (PKCS12): %w", spec.File, err)

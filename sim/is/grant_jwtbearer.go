@@ -56,10 +56,8 @@ func (s *server) parseFederated(raw string) (*fedJWT, string, error) {
 		f.idp, f.alias, f.certs, f.jwksURI, f.idpLabel = p, p.alias, p.certs, p.jwksURI, p.name
 	} else if iss != "" && iss == s.issuer() {
 		f.alias, f.certs, f.idpLabel = s.issuer(), []*x509.Certificate{s.keys[0].chain[0]}, "LOCAL"
-	} else {
-		return f, iss, nil
 	}
-	return f, iss, nil
+	return f, iss, nil // idpLabel "" when no IdP matched
 }
 
 // mandatoryPresent: iss, sub, exp and aud must all be present (§4).
@@ -168,7 +166,9 @@ func (s *server) checkTimes(f *fedJWT) string {
 	return ""
 }
 
-func jwtGrantErr(desc string) *oauthError { return &oauthError{status: 400, code: "invalid_grant", desc: desc} }
+func jwtGrantErr(desc string) *oauthError {
+	return &oauthError{status: 400, code: "invalid_grant", desc: desc}
+}
 
 // grantJWT is JWTBearerGrantHandler (§4): mandatory claims, IdP, signature, audience = IdP alias,
 // exp/nbf/iat, jti replay; every failure 400 invalid_grant.

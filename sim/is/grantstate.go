@@ -40,6 +40,7 @@ func (s *server) grantRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /authenticationendpoint/login.do", s.loginPage)
 	mux.HandleFunc("POST /commonauth", s.commonAuth)
 	mux.HandleFunc("GET /authenticationendpoint/oauth2_consent.do", s.consentPage)
+	mux.HandleFunc("GET /authenticationendpoint/oauth2_authz.do", s.consentPage)
 	mux.HandleFunc("GET /authenticationendpoint/oauth2_error.do", s.errorPage)
 	mux.HandleFunc("POST /oauth2/device_authorize", s.deviceAuthorize)
 	mux.HandleFunc("GET /authenticationendpoint/device.do", s.devicePage)

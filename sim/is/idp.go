@@ -18,9 +18,9 @@ const idpPath = "/api/server/v1/identity-providers"
 // IdentityProviderPOSTRequest): what the jwt-bearer, token-exchange and saml2-bearer grants use.
 type idp struct {
 	id, name, description, alias, issuerName string
-	certsB64                                []string // as posted: base64 of PEM
-	certs                                   []*x509.Certificate
-	jwksURI                                 string
+	certsB64                                 []string // as posted: base64 of PEM
+	certs                                    []*x509.Certificate
+	jwksURI                                  string
 }
 
 type idpCertificate struct {

@@ -12,7 +12,10 @@ func (s *sim) introspect(tok string) resp {
 // TestIntrospect: §6 — Basic user credentials, empty token 400 {"error": "Invalid input"}, unknown
 // token the literal {"active":false}, active keys, token_type JWT/Bearer/Refresh.
 func TestIntrospect(t *testing.T) {
-	s := startDefault(t, "7.1.0")
+	s := start(t, "7.1.0", newHome(t, "7.1.0", authorizeAll), Options{})
+	// §10: a user token carries s1 only when it is an API-resource scope held by one of the user's roles.
+	s.apiResource(t, "in-api", "s1")
+	s.role(t, "in-role", []string{s.s.admin.id}, "s1")
 	id, secret := s.app("in", "JWT", "password", "refresh_token", "client_credentials")
 	if r := s.form("/oauth2/introspect", url.Values{"token": {"x"}}, basic(id, secret)); r.status != 401 {
 		t.Errorf("client credentials without access-control rule: %d", r.status)

@@ -30,7 +30,7 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) {
 	}{q.Get("sessionDataKey"), q.Get("authFailure") == "true"})
 }
 
-// commonAuth serves POST /commonauth (§5 step 2): the basic authenticator. Success → 302 back to
+// commonAuth serves POST /commonauth (§5 step 2): the basic authenticator against the user store. Success → 302 back to
 // /oauth2/authorize?sessionDataKey=…; failure → the login page again with authFailure=true.
 func (s *server) commonAuth(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(r)
@@ -49,7 +49,8 @@ func (s *server) commonAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := p.Get("username")
-	if !s.isAdmin(name, p.Get("password")) {
+	u := s.authenticateUser(name, p.Get("password"))
+	if u == nil {
 		s.log.Warn("org.wso2.carbon.identity.application.authenticator.basicauth.BasicAuthenticator",
 			"Authentication failed for user %s", name)
 		q := url.Values{"sessionDataKey": {key}, "authFailure": {"true"}, "authFailureMsg": {"login.fail.message"},
@@ -58,7 +59,7 @@ func (s *server) commonAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.mu.Lock()
-	sess.user = s.admin.name
+	sess.user = u.name
 	g.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: "commonAuthId", Value: newUUID(), Path: "/", HttpOnly: true, Secure: true})
 	redirect(w, s.baseURL()+"/oauth2/authorize?sessionDataKey="+url.QueryEscape(key))
