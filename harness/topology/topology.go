@@ -94,7 +94,7 @@ type run struct {
 }
 
 // Up runs the whole setup. It returns the Env also on error, so that the caller can collect evidence from
-// whatever was created before tearing it down with Down.
+// whatever was created before the backend removes it.
 func Up(ctx context.Context, opt Options) (*Env, error) {
 	if opt.Progress == nil {
 		opt.Progress = io.Discard
