@@ -2,6 +2,7 @@ package apim
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -86,14 +87,19 @@ func (s *Server) clientRegistration(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.st.restClients[req.ClientName]
 	if !ok {
 		c = &residentClient{ID: randomKey(), Secret: randomKey(), Owner: s.cfg.admin, Name: req.ClientName,
-			Grants: strings.Fields(req.GrantType), AppID: uuid.NewString()}
+			Grants: strings.Fields(req.GrantType), AppID: uuid.NewString(), Callback: req.CallbackURL, SaaS: req.SaasApp}
 		s.st.restClients[req.ClientName] = c
 		s.st.residentClients[c.ID] = c
 	}
 	s.mu.Unlock()
+	// The response describes the stored client (a re-POST returns the existing one). jsonString carries the
+	// OAuth app's grant_types, redirect_uris and client_name as a JSON string, as in the sample response of
+	// the REST APIs' OpenAPI description; tokenType is null there.
+	js, _ := json.Marshal(map[string]string{"grant_types": strings.Join(c.Grants, " "), "redirect_uris": c.Callback,
+		"client_name": c.Name})
 	writeJSON(w, http.StatusOK, map[string]any{
-		"clientId": c.ID, "clientName": c.Name, "callBackURL": req.CallbackURL, "clientSecret": c.Secret,
-		"isSaasApplication": req.SaasApp, "appOwner": c.Owner, "jsonString": "{}", "jsonAppAttribute": "{}",
+		"clientId": c.ID, "clientName": c.Name, "callBackURL": c.Callback, "clientSecret": c.Secret,
+		"isSaasApplication": c.SaaS, "appOwner": c.Owner, "jsonString": string(js), "jsonAppAttribute": "{}",
 		"tokenType": nil,
 	})
 }

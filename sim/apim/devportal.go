@@ -48,8 +48,8 @@ func (s *Server) appCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if body.Name == "" || body.ThrottlingPolicy == "" {
-		writeError(w, badRequest("Application name and throttlingPolicy are required"))
+	if miss := absent("name", body.Name, "throttlingPolicy", body.ThrottlingPolicy); len(miss) > 0 {
+		writeError(w, missingRequired(miss...)) // Application.required (devportal-api-v3.yaml)
 		return
 	}
 	if !slices.Contains(applicationTiers, body.ThrottlingPolicy) {
@@ -98,8 +98,11 @@ func (s *Server) appList(w http.ResponseWriter, _ *http.Request) {
 	defer s.mu.Unlock()
 	list := []map[string]any{}
 	for _, a := range s.st.apps {
+		// ApplicationInfo (devportal-api-v3.yaml) has no keys, subscriptionScopes or hashEnabled.
 		d := s.appDTO(a)
-		delete(d, "keys")
+		for _, k := range []string{"keys", "subscriptionScopes", "hashEnabled"} {
+			delete(d, k)
+		}
 		list = append(list, d)
 	}
 	slices.SortFunc(list, func(x, y map[string]any) int { return strings.Compare(str(x["name"]), str(y["name"])) })
@@ -159,8 +162,14 @@ func (s *Server) subCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if body.ApplicationID == "" || body.APIID == "" || body.ThrottlingPolicy == "" {
-		writeError(w, badRequest("applicationId, apiId and throttlingPolicy are required"))
+	if miss := absent("applicationId", body.ApplicationID, "throttlingPolicy", body.ThrottlingPolicy); len(miss) > 0 {
+		writeError(w, missingRequired(miss...)) // Subscription.required (devportal-api-v3.yaml)
+		return
+	}
+	if body.APIID == "" {
+		// The spec leaves apiId optional because an API Product may be subscribed instead; the simulator has
+		// no API Products. UNCONFIRMED (not in api-manager-4.md): chose this 400 description.
+		writeError(w, badRequest("Either apiId or apiProductId should be provided"))
 		return
 	}
 	s.mu.Lock()

@@ -57,8 +57,9 @@ func (s *Server) kmList(w http.ResponseWriter, _ *http.Request) {
 	defer s.mu.Unlock()
 	list := []map[string]any{}
 	for _, km := range s.st.kms {
+		// KeyManagerInfo (admin-api-v4.yaml) has no displayName, unlike the devportal's KeyManagerInfo.
 		list = append(list, map[string]any{
-			"id": km.ID, "name": km.Name, "displayName": km.DisplayName, "type": km.Type,
+			"id": km.ID, "name": km.Name, "type": km.Type,
 			"description": km.Description, "enabled": km.Enabled, "isGlobal": km.Global,
 			"isUsed": s.st.kmInUse(km), "tokenType": km.TokenType,
 		})

@@ -61,8 +61,18 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if (req.KeyType != "PRODUCTION" && req.KeyType != "SANDBOX") || len(req.GrantTypesToBeSupported) == 0 {
-		writeError(w, badRequest("keyType (PRODUCTION or SANDBOX) and grantTypesToBeSupported are required"))
+	// ApplicationKeyGenerateRequest.required: keyType, grantTypesToBeSupported (devportal-api-v3.yaml).
+	grants := ""
+	if req.GrantTypesToBeSupported != nil {
+		grants = "present"
+	}
+	if miss := absent("keyType", req.KeyType, "grantTypesToBeSupported", grants); len(miss) > 0 {
+		writeError(w, missingRequired(miss...))
+		return
+	}
+	if req.KeyType != "PRODUCTION" && req.KeyType != "SANDBOX" {
+		// UNCONFIRMED (api-manager-4.md §5 does not cover it): chose a 400 for a keyType outside the enum.
+		writeError(w, badRequest("Invalid keyType "+req.KeyType+": expected PRODUCTION or SANDBOX"))
 		return
 	}
 	ref := req.KeyManager
@@ -143,6 +153,10 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 	m.ConsumerKey, m.ConsumerSecret, m.State = ck, cs, "COMPLETED"
 	dto := s.keyDTO(m, ref)
 	s.mu.Unlock()
+	// api-manager-4.md §5 shows generate-keys answering ApplicationKey with a "token" ApplicationToken
+	// {accessToken, tokenScopes, validityTime}; the simulator issues no token at key generation.
+	// UNCONFIRMED (§5 gives no values): chose an empty token: accessToken "", tokenScopes [], validityTime 0.
+	dto["token"] = map[string]any{"accessToken": "", "tokenScopes": []string{}, "validityTime": 0}
 	s.log.Info("org.wso2.carbon.apimgt.impl.APIConsumerImpl", "%s keys generated for application %s with Key Manager %s",
 		req.KeyType, appName, kmName)
 	writeJSON(w, http.StatusOK, dto)

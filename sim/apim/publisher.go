@@ -107,9 +107,10 @@ func (s *Server) apiFromDTO(body map[string]any) (*api, error) {
 	a := &api{apiSpec: apiSpec{ID: uuid.NewString(), Name: str(body["name"]), Version: str(body["version"])},
 		Provider: s.cfg.admin, LifeCycle: "CREATED", Deployed: map[string]*deployment{}, body: body}
 	ctx := str(body["context"])
+	if miss := absent("name", a.Name, "context", ctx, "version", a.Version); len(miss) > 0 {
+		return nil, missingRequired(miss...) // API.required (publisher-api-v4.yaml)
+	}
 	switch {
-	case a.Name == "" || ctx == "" || a.Version == "":
-		return nil, badRequest("API name, context and version are required")
 	case len(a.Name) > 60 || len(ctx) > 232 || len(a.Version) > 30:
 		return nil, badRequest("API name, context or version is too long")
 	case apiNameForbidden.MatchString(a.Name):
@@ -290,8 +291,11 @@ func (s *Server) revisionCreate(w http.ResponseWriter, r *http.Request) {
 	rev := &revision{ID: uuid.NewString(), DisplayName: fmt.Sprintf("Revision %d", len(a.Revisions)+1),
 		Description: body.Description, Created: s.now(), snap: snap}
 	a.Revisions = append(a.Revisions, rev)
+	// UNCONFIRMED (api-manager-4.md §4 gives only "201 APIRevision {id, displayName, …}"): chose the spec's
+	// type for createdTime, a date-time string (publisher-api-v4.yaml APIRevision), like deployedTime below;
+	// how the product's JSON provider renders the Date is not covered.
 	writeJSON(w, http.StatusCreated, map[string]any{"id": rev.ID, "displayName": rev.DisplayName,
-		"description": rev.Description, "createdTime": rev.Created.UnixMilli(), "apiInfo": map[string]any{"id": a.ID},
+		"description": rev.Description, "createdTime": rev.Created.UTC().Format(time.RFC3339), "apiInfo": map[string]any{"id": a.ID},
 		"deploymentInfo": []any{}})
 }
 
@@ -378,6 +382,11 @@ var lifecycle = map[string]map[string]string{
 // (UNCONFIRMED, api-manager-4.md §11 item 8: no server check found, so none is made).
 func (s *Server) changeLifecycle(w http.ResponseWriter, r *http.Request) {
 	id, action := r.URL.Query().Get("apiId"), r.URL.Query().Get("action")
+	if miss := absent("apiId", id, "action", action); len(miss) > 0 {
+		// Both query parameters are required (publisher-api-v4.yaml changeAPILifecycle).
+		writeError(w, missingRequired(miss...))
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.st.apis[id]
@@ -387,6 +396,8 @@ func (s *Server) changeLifecycle(w http.ResponseWriter, r *http.Request) {
 	}
 	next, ok := lifecycle[a.LifeCycle][action]
 	if !ok {
+		// Also an action outside the spec's enum (Publish, Deploy as a Prototype, Demote to Created, Block,
+		// Deprecate, Re-Publish, Retire).
 		// UNCONFIRMED: chose a 400 for a transition the lifecycle does not allow.
 		writeError(w, badRequest(fmt.Sprintf("Action '%s' is not allowed", action)))
 		return

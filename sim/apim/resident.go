@@ -24,6 +24,8 @@ import (
 type residentClient struct {
 	ID, Secret, Owner, Name, AppID, KeyType string
 	Grants                                  []string
+	Callback                                string // client-registration callbackUrl
+	SaaS                                    bool   // client-registration saasApp
 }
 
 // signingKey is one private-key entry of [keystore.primary].

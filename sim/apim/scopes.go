@@ -60,7 +60,7 @@ func (s *Server) sharedScopeCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	sc := scopeFromDTO(body)
 	if sc.Key == "" {
-		writeError(w, badRequest("Scope name cannot be empty"))
+		writeError(w, missingRequired("name")) // Scope.required (publisher-api-v4.yaml)
 		return
 	}
 	s.mu.Lock()

@@ -27,7 +27,8 @@ type resScope struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	DisplayName string `json:"displayName"`
-	Description string `json:"description,omitempty"`
+	// §8 lists description among the scope keys; UNCONFIRMED (§8): its value when none was given; chose "".
+	Description string `json:"description"`
 }
 
 // scopeInput is the OpenAPI ScopeCreationModel.

@@ -18,7 +18,8 @@ func (s *server) authorizeAllScopes() bool {
 // chose to drop it silently — the RBAC scope validators return the filtered list.
 // UNCONFIRMED (§10): the super admin holds only the built-in admin role, whose permissions are system
 // (internal_*) scopes; chose not to grant it API-resource scopes without a role that carries them.
-func (s *server) authorizeScopes(userName string, appToken bool, requested []string) []string {
+// userID is the id of the token's user (subjectOf): a federated user holds no local role.
+func (s *server) authorizeScopes(userID string, appToken bool, requested []string) []string {
 	if len(requested) == 0 {
 		return requested
 	}
@@ -26,7 +27,7 @@ func (s *server) authorizeScopes(userName string, appToken bool, requested []str
 	all := s.authorizeAllScopes()
 	var roleScopes map[string]bool
 	if !appToken {
-		roleScopes = s.m.roleScopes(s.userID(userName))
+		roleScopes = s.m.roleScopes(userID)
 	}
 	var out []string
 	for _, sc := range requested {

@@ -68,7 +68,58 @@ func decodeDCR(r *http.Request, known map[string]bool) (*dcrRequest, map[string]
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, nil, errors.New("Invalid request body")
 	}
+	// The DTO fields are typed (§7; dcr-v1.1 registrationRequest/updateRequest): a value of another
+	// JSON type is refused rather than echoed with the wrong type in the ApplicationDTO.
+	// UNCONFIRMED (§7): Jackson's scalar coercion ("5" for a String, "true" for a boolean) and the text
+	// of the mapped error; chose to refuse every mismatch with the malformed-body text.
+	for k, v := range fields {
+		if !dcrKindOK(k, v) {
+			return nil, nil, errors.New("Invalid request body")
+		}
+	}
 	return &req, fields, nil
+}
+
+// dcrKind is the JSON type of each DCR request field (§7 field lists, types from dcr-v1.1.yaml):
+// 'a' array of strings, 'b' boolean, 'i' integer; every other field is a string.
+var dcrKind = map[string]byte{
+	"redirect_uris": 'a', "grant_types": 'a', "contacts": 'a', "post_logout_redirect_uris": 'a',
+	"request_uris": 'a', "response_types": 'a',
+	"backchannel_logout_session_required": 'b', "is_management_app": 'b', "ext_pkce_mandatory": 'b',
+	"ext_pkce_support_plain": 'b', "ext_public_client": 'b', "require_pushed_authorization_requests": 'b',
+	"require_signed_request_object": 'b', "tls_client_certificate_bound_access_tokens": 'b',
+	"token_endpoint_allow_reuse_pvt_key_jwt": 'b',
+	"ext_application_token_lifetime":         'i', "ext_user_token_lifetime": 'i', "ext_refresh_token_lifetime": 'i',
+	"ext_id_token_lifetime": 'i',
+}
+
+// dcrKindOK reports whether v has field k's JSON type; null is always accepted (an absent value).
+func dcrKindOK(k string, v json.RawMessage) bool {
+	var x any
+	if err := json.Unmarshal(v, &x); err != nil {
+		return false
+	}
+	if x == nil {
+		return true
+	}
+	switch dcrKind[k] {
+	case 'a':
+		arr, ok := x.([]any)
+		for _, e := range arr {
+			if _, isStr := e.(string); !isStr {
+				return false
+			}
+		}
+		return ok
+	case 'b':
+		_, ok := x.(bool)
+		return ok
+	case 'i':
+		f, ok := x.(float64)
+		return ok && f == float64(int64(f))
+	}
+	_, ok := x.(string)
+	return ok
 }
 
 // objectKeys lists the top-level keys of a JSON object in document order.

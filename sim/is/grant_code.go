@@ -15,6 +15,7 @@ const codeValidity = 300 * time.Second
 // authzCode is an issued authorization code and the tokens issued from it (for replay, §4).
 type authzCode struct {
 	code, clientID, redirectURI, user string
+	nonce                             string
 	scopes                            []string
 	challenge, challengeMethod        string
 	issued                            time.Time
@@ -24,7 +25,7 @@ type authzCode struct {
 
 func (s *server) newCode(sess *authzSession) *authzCode {
 	c := &authzCode{
-		code: newUUID(), clientID: sess.clientID, redirectURI: sess.redirectURI, user: sess.user,
+		code: newUUID(), clientID: sess.clientID, redirectURI: sess.redirectURI, user: sess.user, nonce: sess.nonce,
 		scopes: sess.scopes, challenge: sess.challenge, challengeMethod: sess.challengeMethod, issued: s.now(),
 	}
 	s.gs.mu.Lock()
@@ -71,7 +72,7 @@ func grantAuthorizationCode(s *server, a *app, params url.Values) (*grantResult,
 	c.used = true
 	g.mu.Unlock()
 	return &grantResult{
-		user: c.user, scopes: grantedScopes(c.scopes, false),
+		user: c.user, nonce: c.nonce, scopes: grantedScopes(c.scopes, false),
 		// UNCONFIRMED (§4): as for password, chose a refresh token only when the app has refresh_token.
 		issueRefresh: a.allows("refresh_token"),
 		onIssued: func(t *token) {

@@ -40,6 +40,15 @@ type fedJWT struct {
 	idpLabel string
 }
 
+// fedIdP is the name of the external IdP that issued the JWT, "" for the resident IdP (whose subjects
+// are local users).
+func (f *fedJWT) fedIdP() string {
+	if f.idp == nil {
+		return ""
+	}
+	return f.idp.name
+}
+
 var errSignature = errors.New("Signature or Message Authentication invalid.")
 
 // parseFederated reads the claims without verification and resolves the issuing IdP (§4): IdP by
@@ -208,7 +217,7 @@ func grantJWT(s *server, a *app, params url.Values) (*grantResult, *oauthError) 
 		}
 	}
 	sub, _ := f.claims["sub"].(string)
-	return &grantResult{user: sub, scopes: grantedScopes(scopesOf(params.Get("scope")), false),
+	return &grantResult{user: sub, fedIdP: f.fedIdP(), scopes: grantedScopes(scopesOf(params.Get("scope")), false),
 		// UNCONFIRMED (§4): chose a refresh token only when the app has refresh_token, as for password.
 		issueRefresh: a.allows("refresh_token")}, nil
 }

@@ -101,7 +101,7 @@ func grantSAML(s *server, a *app, params url.Values) (*grantResult, *oauthError)
 			"Signature validation of the SAML assertion from %s failed: %v", issuer, err)
 		return nil, samlErr("Error while validating the signature of the SAML assertion")
 	}
-	return &grantResult{user: subject, scopes: grantedScopes(scopesOf(params.Get("scope")), false),
+	return &grantResult{user: subject, fedIdP: p.name, scopes: grantedScopes(scopesOf(params.Get("scope")), false),
 		// UNCONFIRMED (§4): chose a refresh token only when the app has refresh_token.
 		issueRefresh: a.allows("refresh_token")}, nil
 }

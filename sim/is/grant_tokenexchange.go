@@ -57,7 +57,7 @@ func grantExchange(s *server, a *app, params url.Values) (*grantResult, *oauthEr
 		return nil, txErr("invalid_request", msg)
 	}
 	sub, _ := f.claims["sub"].(string)
-	return &grantResult{user: sub, scopes: grantedScopes(scopesOf(params.Get("scope")), false),
+	return &grantResult{user: sub, fedIdP: f.fedIdP(), scopes: grantedScopes(scopesOf(params.Get("scope")), false),
 		// UNCONFIRMED (§4): chose a refresh token only when the app has refresh_token.
 		issueRefresh: a.allows("refresh_token"),
 		extra:        []kv{{"issued_token_type", rtt}}}, nil

@@ -74,5 +74,6 @@ func grantRefresh(s *server, a *app, params url.Values) (*grantResult, *oauthErr
 	}
 	prev := *t
 	t.accessRevoked, t.refreshRevoked = true, true
-	return &grantResult{user: t.user, appToken: t.appToken, scopes: scopes, issueRefresh: true, previous: &prev}, nil
+	return &grantResult{user: t.user, appToken: t.appToken, scopes: scopes, issueRefresh: true, previous: &prev,
+		fedIdP: t.fedIdP, subject: t.subjectID}, nil
 }

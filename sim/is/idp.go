@@ -21,6 +21,9 @@ type idp struct {
 	certsB64                                 []string // as posted: base64 of PEM
 	certs                                    []*x509.Certificate
 	jwksURI                                  string
+	// Plain IdentityProviderPOSTRequest fields, stored and returned as posted.
+	image, templateID, homeRealmIdentifier string
+	isPrimary, isFederationHub             bool
 }
 
 type idpCertificate struct {
@@ -29,11 +32,16 @@ type idpCertificate struct {
 }
 
 type idpRequest struct {
-	Name          string          `json:"name"`
-	Description   string          `json:"description"`
-	Alias         string          `json:"alias"`
-	IdpIssuerName string          `json:"idpIssuerName"`
-	Certificate   *idpCertificate `json:"certificate"`
+	Name                string          `json:"name"`
+	Description         string          `json:"description"`
+	Alias               string          `json:"alias"`
+	IdpIssuerName       string          `json:"idpIssuerName"`
+	Certificate         *idpCertificate `json:"certificate"`
+	Image               string          `json:"image"`
+	TemplateID          string          `json:"templateId"`
+	IsPrimary           bool            `json:"isPrimary"`
+	IsFederationHub     bool            `json:"isFederationHub"`
+	HomeRealmIdentifier string          `json:"homeRealmIdentifier"`
 }
 
 // idpError writes the {code, message, description, traceId} error of the server APIs. UNCONFIRMED
@@ -76,7 +84,9 @@ func (s *server) idpCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil && strings.TrimSpace(req.Name) == "" {
 		err = errors.New("identity provider name is required")
 	}
-	p := &idp{id: newUUID(), name: req.Name, description: req.Description, alias: req.Alias, issuerName: req.IdpIssuerName}
+	p := &idp{id: newUUID(), name: req.Name, description: req.Description, alias: req.Alias, issuerName: req.IdpIssuerName,
+		image: req.Image, templateID: req.TemplateID, homeRealmIdentifier: req.HomeRealmIdentifier,
+		isPrimary: req.IsPrimary, isFederationHub: req.IsFederationHub}
 	if err == nil && req.Certificate != nil {
 		p.jwksURI = req.Certificate.JwksURI
 		for _, c := range req.Certificate.Certificates {
@@ -115,8 +125,12 @@ func (s *server) idpCreate(w http.ResponseWriter, r *http.Request) {
 // body is IdentityProviderResponse with the fields the simulator models. UNCONFIRMED (spec lists more
 // nested objects): chose to omit claims, roles, groups, provisioning and implicitAssociation.
 func (p *idp) body() []byte {
-	pairs := []kv{{"id", p.id}, {"name", p.name}, {"description", p.description}, {"isEnabled", true},
-		{"isPrimary", false}, {"image", ""}, {"isFederationHub", false}, {"homeRealmIdentifier", ""}}
+	pairs := []kv{{"id", p.id}, {"name", p.name}, {"description", p.description}}
+	if p.templateID != "" {
+		pairs = append(pairs, kv{"templateId", p.templateID})
+	}
+	pairs = append(pairs, kv{"isEnabled", true}, kv{"isPrimary", p.isPrimary}, kv{"image", p.image},
+		kv{"isFederationHub", p.isFederationHub}, kv{"homeRealmIdentifier", p.homeRealmIdentifier})
 	if p.jwksURI != "" {
 		pairs = append(pairs, kv{"certificate", map[string]string{"jwksUri": p.jwksURI}})
 	} else if len(p.certsB64) > 0 {
@@ -132,17 +146,23 @@ func (s *server) idpList(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
+	// getIDPs limit/offset (identity-providers-v1.yaml). UNCONFIRMED (spec gives no defaults): chose
+	// every IdP when limit is absent, startIndex = offset+1 and no pagination links.
+	q := r.URL.Query()
+	offset, limit := atoiDefault(q.Get("offset"), 0), atoiDefault(q.Get("limit"), -1)
 	g := s.gs
 	g.mu.Lock()
+	total := len(g.idps)
 	items := []any{}
-	for _, p := range g.idps {
+	for _, p := range pageOf(g.idps, offset, limit) {
 		items = append(items, orderedRaw([]kv{{"id", p.id}, {"name", p.name}, {"description", p.description},
-			{"isEnabled", true}, {"image", ""}, {"self", "/t/carbon.super" + idpPath + "/" + p.id}}))
+			{"isEnabled", true}, {"image", p.image}, {"isPrimary", p.isPrimary},
+			{"self", "/t/carbon.super" + idpPath + "/" + p.id}}))
 	}
 	g.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(orderedJSON([]kv{{"totalResults", len(items)}, {"startIndex", 1}, {"count", len(items)},
+	_, _ = w.Write(orderedJSON([]kv{{"totalResults", total}, {"startIndex", offset + 1}, {"count", len(items)},
 		{"links", []any{}}, {"identityProviders", items}}))
 }
 

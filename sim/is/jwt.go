@@ -45,12 +45,47 @@ func (s *server) signAccessJWT(a *app, t *token) (string, error) {
 	return signRS256(k.key, header, orderedJSON(claims))
 }
 
+// signIDToken builds the ID token of a token response carrying openid (identity-server-7.md §4 lists
+// id_token in the response but not its contents). UNCONFIRMED (§4): chose header {x5t, kid, alg RS256}
+// without typ, and claims iss, sub, aud, azp, iat, exp (ext_id_token_lifetime), at_hash, jti and nonce
+// when the authorize request had one — the OIDC Core minimum plus IS's azp.
+func (s *server) signIDToken(a *app, t *token, nonce string) (string, error) {
+	k := s.keys[0]
+	x5t := hexThumb256(k.chain[0])
+	if s.p.x5tSHA1 {
+		x5t = thumbSHA1(k.chain[0])
+	}
+	header := orderedJSON([]kv{{"x5t", x5t}, {"kid", k.kid}, {"alg", "RS256"}})
+	sum := sha256.Sum256([]byte(t.access))
+	lifetime := a.idTokenLifetime
+	if lifetime <= 0 {
+		lifetime = defaultTokenLifetime
+	}
+	claims := []kv{
+		{"at_hash", base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])},
+		{"sub", s.subject(t)},
+		{"aud", a.clientID},
+		{"azp", a.clientID},
+		{"iss", s.issuer()},
+		{"exp", t.issued.Unix() + lifetime},
+		{"iat", t.issued.Unix()},
+		{"jti", newUUID()},
+	}
+	if nonce != "" {
+		claims = append(claims, kv{"nonce", nonce})
+	}
+	return signRS256(k.key, header, orderedJSON(claims))
+}
+
 // subject is the JWT sub: client_id for application tokens (useClientIdAsSubClaimForAppTokens, §4),
-// else the user's subject identifier. UNCONFIRMED (§4): IS 7's default subject for user tokens; chose
+// else the id of the token's own user, fixed when the token was issued (subjectOf). UNCONFIRMED (§4): IS 7's default subject for user tokens; chose
 // the user id (a UUID), as IS 7 uses user ids as the default subject.
 func (s *server) subject(t *token) string {
 	if t.appToken {
 		return t.clientID
+	}
+	if t.subjectID != "" {
+		return t.subjectID
 	}
 	return s.subjectID(t.user)
 }

@@ -40,7 +40,7 @@ func (s *server) scimMe(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	id := s.subjectID(t.user)
+	id := s.subject(t)
 	loc := s.baseURL() + "/scim2/Users/" + id
 	body := orderedJSON([]kv{
 		{"schemas", []string{"urn:ietf:params:scim:schemas:core:2.0:User"}},

@@ -40,6 +40,8 @@ type token struct {
 	clientID             string
 	user                 string // authorized user (the app owner for client_credentials)
 	appToken             bool   // client_credentials: aut APPLICATION, JWT sub = client_id
+	subjectID            string // the user's id, fixed at issue time ("" for application tokens)
+	fedIdP               string // external IdP of a federated user, "" for a local user
 	scopes               []string
 	jwt                  bool
 	tokenType            string // the app's token type when issued, for the notification

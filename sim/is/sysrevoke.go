@@ -14,7 +14,8 @@ func (s *server) revokeUserTokens(name string) {
 	var revoked []token
 	s.mu.Lock()
 	for _, t := range s.access {
-		if t.appToken || plainName(t.user) != name {
+		// A federated user's tokens belong to the external IdP's user, even when the names match.
+		if t.appToken || t.fedIdP != "" || plainName(t.user) != name {
 			continue
 		}
 		// Only tokens in state ACTIVE: a client-revoked token is already REVOKED; an expired access token

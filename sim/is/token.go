@@ -3,6 +3,7 @@ package is
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -15,6 +16,12 @@ type grantResult struct {
 	previous     *token       // refresh_token grant: the token being renewed
 	onIssued     func(*token) // called with the issued token (authorization_code: replay revocation)
 	extra        []kv         // custom response parameters (token exchange: issued_token_type)
+	// fedIdP names the external identity provider that asserted user (jwt-bearer, token exchange,
+	// saml2-bearer); "" for a user of the local store.
+	fedIdP string
+	// subject is the user's id when the grant already knows it (refresh_token: the renewed token's).
+	subject string
+	nonce   string // authorization_code: the authorize request's nonce, put in the ID token
 }
 
 // grantHandler validates one grant for an authenticated client.
@@ -104,6 +111,16 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 	// UNCONFIRMED (§4, UNCONFIRMED-3): whether "scope" appears when no scope was granted; chose to omit it.
 	if len(t.scopes) > 0 {
 		pairs = append(pairs, kv{"scope", joinSpace(t.scopes)})
+	}
+	// §4: id_token when the token carries openid (user tokens only; an application token never gets it).
+	if !t.appToken && slices.Contains(t.scopes, "openid") {
+		idt, err := s.signIDToken(a, t, res.nonce)
+		if err != nil {
+			s.log.Error(logOAuth, "Error while signing the ID token for client %s: %v", a.clientID, err)
+			(&oauthError{status: 500, code: "server_error", desc: "Internal Server Error."}).write(w)
+			return
+		}
+		pairs = append(pairs, kv{"id_token", idt})
 	}
 	pairs = append(pairs, kv{"token_type", "Bearer"}, kv{"expires_in", int64(t.validity / time.Second)})
 	pairs = append(pairs, res.extra...)
