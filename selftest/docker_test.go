@@ -107,11 +107,15 @@ func TestFailingContainerRunCleansUp(t *testing.T) {
 	}
 }
 
-// interrupt starts a run, sends sig (SIGINT is what Ctrl-C sends; SIGTERM what CI sends on a timeout) once
-// both products are starting, and returns the exit code.
-func interrupt(t *testing.T, sig syscall.Signal, args ...string) int {
+// interrupt starts a run, and once both products are starting sends sig to the run's whole process
+// group, as a terminal does on Ctrl-C (SIGINT) and a CI runner on a timeout (SIGTERM). It returns the
+// cell's report folder.
+func interrupt(t *testing.T, sig syscall.Signal, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "kmconform"), append(args, "--reports", t.TempDir())...)
+	reports := t.TempDir()
+	cmd := exec.Command(filepath.Join(binDir, "kmconform"), append(args, "--reports", reports)...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmpFor(t))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +130,7 @@ func interrupt(t *testing.T, sig syscall.Signal, args ...string) int {
 	for sc.Scan() {
 		seen.WriteString(sc.Text() + "\n")
 		if !sent && strings.Contains(sc.Text(), "[setup 7/11]") {
-			_ = cmd.Process.Signal(sig)
+			_ = syscall.Kill(-cmd.Process.Pid, sig)
 			sent = true
 		}
 	}
@@ -134,11 +138,15 @@ func interrupt(t *testing.T, sig syscall.Signal, args ...string) int {
 	if !sent {
 		t.Fatalf("the run never reached the readiness wait; output:\n%s", seen.String())
 	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode()
+	if _, ok := err.(*exec.ExitError); !ok {
+		t.Fatalf("an interrupted run did not exit with an error (%v); output:\n%s", err, seen.String())
 	}
-	t.Fatalf("an interrupted run exited 0; output:\n%s", seen.String())
-	return 0
+	cell := filepath.Join(reports, cellName)
+	// Evidence is saved first in the cleanup: finding it proves the cleanup ran rather than being skipped.
+	if _, err := os.Stat(filepath.Join(cell, "evidence", "wso2am.log")); err != nil {
+		t.Errorf("no evidence after %v, so the cleanup did not run: %v; output:\n%s", sig, err, seen.String())
+	}
+	return cell
 }
 
 func TestInterruptedContainerRunCleansUp(t *testing.T) {
@@ -157,10 +165,12 @@ func TestTerminatedContainerRunCleansUp(t *testing.T) {
 
 func TestInterruptedProcessRunCleansUp(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		before := kmsimProcesses(t)
 		interrupt(t, sig, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
-		if after := kmsimProcesses(t); after > before {
-			t.Errorf("%d kmsim processes were left running after %v", after-before, sig)
+		if n := kmsimProcesses(t); n > 0 {
+			t.Errorf("%d kmsim processes were left running after %v", n, sig)
+		}
+		if left, _ := filepath.Glob(filepath.Join(tmpFor(t), "kmconform-*")); len(left) > 0 {
+			t.Errorf("the simulator's work folders were left behind after %v: %v", sig, left)
 		}
 	}
 }

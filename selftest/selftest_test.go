@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kmconform/kmconform/harness/notifjar"
@@ -99,6 +100,7 @@ func kmconform(t *testing.T, args ...string) result {
 		args = append(args, "--reports", reports)
 	}
 	cmd := exec.Command(filepath.Join(binDir, "kmconform"), args...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmpFor(t))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -138,17 +140,38 @@ func simRun(t *testing.T, extra ...string) result {
 	return r
 }
 
-// kmsimProcesses counts running kmsim processes (Linux /proc).
+var tmpDirs sync.Map // test name -> TMPDIR of its kmconform runs
+
+// tmpFor is the TMPDIR every kmconform run of a test gets, so that the simulator processes of that test
+// (their work folders live there) can be told from any other run's on this machine.
+func tmpFor(t *testing.T) string {
+	if dir, ok := tmpDirs.Load(t.Name()); ok {
+		return dir.(string)
+	}
+	dir := t.TempDir()
+	tmpDirs.Store(t.Name(), dir)
+	return dir
+}
+
+// kmsimProcesses counts the running kmsim processes of this test's runs: those working under its TMPDIR
+// (Linux /proc).
 func kmsimProcesses(t *testing.T) int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Skip("no /proc: cannot check for leftover processes")
 	}
+	root, err := filepath.EvalSymlinks(tmpFor(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	for _, e := range entries {
 		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && (bytes.Contains(cmdline, []byte("kmsim\x00serve")) || bytes.Contains(cmdline, []byte("kmsim\x00backend"))) {
+		if err != nil || !bytes.Contains(cmdline, []byte("kmsim\x00")) {
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && strings.HasPrefix(cwd, root+string(filepath.Separator)) {
 			n++
 		}
 	}
@@ -250,13 +273,14 @@ func TestBadInputGetsOneSentence(t *testing.T) {
 		args []string
 		want string
 	}{
-		"unknown IS version":               {[]string{"run", "--target", "sim", "--is", "7.9.0", "--apim", "4.5.0"}, `unknown IS version "7.9.0": kmconform knows 7.0.0, 7.1.0, 7.2.0, 7.3.0`},
-		"missing version":                  {[]string{"run", "--target", "sim", "--is", "7.1.0"}, "both --is and --apim are needed"},
-		"unknown target":                   {[]string{"run", "--target", "cloud", "--is", "7.1.0", "--apim", "4.5.0"}, `unknown target "cloud"`},
-		"official target, JAR unreachable": {[]string{"run", "--is", "7.1.0", "--apim", "4.5.0", "--maven-repo", "http://127.0.0.1:9/maven"}, "or run against the simulator with TARGET=sim"},
-		"unknown fault":                    {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "gremlins"}, `unknown fault "gremlins"`},
-		"bad interval":                     {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--interval", "revocation=soon"}, "positive duration"},
-		"unknown command":                  {[]string{"deploy"}, `unknown command "deploy"`},
+		"unknown IS version": {[]string{"run", "--target", "sim", "--is", "7.9.0", "--apim", "4.5.0"}, `unknown IS version "7.9.0": kmconform knows 7.0.0, 7.1.0, 7.2.0, 7.3.0`},
+		"missing version":    {[]string{"run", "--target", "sim", "--is", "7.1.0"}, "both --is and --apim are needed"},
+		"unknown target":     {[]string{"run", "--target", "cloud", "--is", "7.1.0", "--apim", "4.5.0"}, `unknown target "cloud"`},
+		"official target, JAR unreachable": {[]string{"run", "--is", "7.1.0", "--apim", "4.5.0", "--maven-repo", "http://127.0.0.1:9/maven"},
+			"download wso2is.notification.event.handlers-2.1.3.jar from http://127.0.0.1:9/maven"},
+		"unknown fault":   {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "gremlins"}, `unknown fault "gremlins"`},
+		"bad interval":    {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--interval", "revocation=soon"}, "positive duration"},
+		"unknown command": {[]string{"deploy"}, `unknown command "deploy"`},
 	}
 	standIn := filepath.Join(t.TempDir(), "handler.jar")
 	jar, err := notifjar.StandIn(notifjar.DefaultVersion)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kmconform/kmconform/harness/evidence"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/report"
 )
@@ -56,17 +57,26 @@ func matrixCommand(args []string, stdout, stderr io.Writer) error {
 			plan = append(plan, planned{c, cell})
 		}
 	}
+	if err := checkEngine(cf.cfg); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "kmconform: %d cells on target %s\n", len(plan), cf.cfg.Target)
 	result := &report.Matrix{}
 	for i, p := range plan {
 		fmt.Fprintf(stdout, "kmconform: [%d/%d] %s\n", i+1, len(plan), p.cell.Name())
 		cfg := p.cf.cfg
-		if err := preflight(&cfg, p.cell, stdout); err != nil {
-			return err
-		}
-		res, err := runCell(cfg, p.cell, *suite, stdout, stderr)
+		// A cell that cannot run (an image that cannot be pulled, a suite that crashed) is a regression of
+		// that cell; the others still run and the report covers them all.
+		res, err := func() (report.Cell, error) {
+			if err := preflight(&cfg, p.cell, stdout); err != nil {
+				return report.Cell{}, err
+			}
+			return runCell(cfg, p.cell, *suite, stdout, stderr)
+		}()
 		if err != nil {
-			return err
+			fmt.Fprintln(stderr, "kmconform:", err)
+			res = report.Cell{Name: p.cell.Name(), IS: p.cell.IS.Version, APIM: p.cell.APIM.Version, Target: cfg.Target,
+				Setup: report.Regression, SetupMessage: evidence.Redact(err.Error())}
 		}
 		result.Cells = append(result.Cells, res)
 		if interrupted.Load() {
@@ -126,6 +136,9 @@ func versionList(flagValue string, known []string, flagName string) ([]string, e
 		if v = strings.TrimSpace(v); v != "" {
 			out = append(out, v)
 		}
+	}
+	if len(out) == 0 {
+		return nil, usageError("%s %q names no version: give a comma-separated list of versions, or all", flagName, flagValue)
 	}
 	return out, nil
 }

@@ -14,11 +14,28 @@ import (
 	"github.com/kmconform/kmconform/harness/notifjar"
 )
 
-// preflight checks and fetches what a target needs before anything is created, so that a missing Docker
-// engine, an image that cannot be pulled or a JAR that cannot be downloaded is one sentence with the way
-// out — not a failed setup step. For the official target it resolves the notification JAR to a local,
-// checksum-verified file that the suite process then reads.
+// preflight checks and fetches what a cell needs before anything is created, so that a JAR that cannot be
+// downloaded, a missing Docker engine or an image that cannot be pulled is one sentence with the way out —
+// not a failed setup step. Local inputs come first, so that they are checked even without Docker. For the
+// official target it resolves the notification JAR to a local, checksum-verified file that the suite
+// process then reads.
 func preflight(cfg *cellrun.Config, cell matrix.Cell, progress io.Writer) error {
+	if cfg.Target == cellrun.TargetOfficial {
+		if err := resolveJAR(cfg, progress); err != nil {
+			return err
+		}
+	}
+	if err := checkEngine(*cfg); err != nil {
+		return err
+	}
+	if cfg.Target == cellrun.TargetOfficial {
+		return pullImages(*cfg, cell, progress)
+	}
+	return nil
+}
+
+// checkEngine fails in one sentence when a Docker target has no engine to run on.
+func checkEngine(cfg cellrun.Config) error {
 	if !cfg.UsesDocker() {
 		return nil
 	}
@@ -27,16 +44,17 @@ func preflight(cfg *cellrun.Config, cell matrix.Cell, progress io.Writer) error 
 	if err := docker.Available(ctx); err != nil {
 		return usageError("%v", err)
 	}
-	if cfg.Target != cellrun.TargetOfficial {
-		return nil
-	}
+	return nil
+}
+
+func resolveJAR(cfg *cellrun.Config, progress io.Writer) error {
 	version := cfg.NotificationJARVersion
 	if version == "" {
 		version = notifjar.DefaultVersion
 	}
-	fetchCtx, cancelFetch := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancelFetch()
-	path, err := notifjar.Source{LocalPath: cfg.NotificationJAR, RepoURL: cfg.MavenRepo}.Fetch(fetchCtx, version)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	path, err := notifjar.Source{LocalPath: cfg.NotificationJAR, RepoURL: cfg.MavenRepo}.Fetch(ctx, version)
 	if err != nil {
 		return usageError("%v; or run against the simulator with TARGET=sim", err)
 	}
@@ -45,19 +63,22 @@ func preflight(cfg *cellrun.Config, cell matrix.Cell, progress io.Writer) error 
 	}
 	fmt.Fprintf(progress, "kmconform: notification handler JAR %s\n", path)
 	cfg.NotificationJAR = path
+	return nil
+}
 
-	pullCtx, cancelPull := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancelPull()
-	b, err := docker.New(pullCtx, docker.Options{RunID: cfg.RunID, Progress: progress})
+func pullImages(cfg cellrun.Config, cell matrix.Cell, progress io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	b, err := docker.New(ctx, docker.Options{RunID: cfg.RunID, Progress: progress})
 	if err != nil {
 		return usageError("%v", err)
 	}
-	defer b.Close(pullCtx)
+	defer b.Close(ctx)
 	var specs []containers.Spec
 	for _, p := range []containers.Product{containers.IS, containers.APIM} {
 		specs = append(specs, containers.Spec{Product: p, Image: cfg.OfficialImages(cell)[p]})
 	}
-	if err := b.EnsureImages(pullCtx, specs); err != nil {
+	if err := b.EnsureImages(ctx, specs); err != nil {
 		return usageError("%v", err)
 	}
 	return nil

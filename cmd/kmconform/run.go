@@ -76,6 +76,8 @@ func runCell(cfg cellrun.Config, cell matrix.Cell, suite string, stdout, stderr 
 		"-ginkgo.junit-report=" + junit,
 		"-ginkgo.v",
 		"-ginkgo.no-color=" + fmt.Sprint(!isTerminal(stdout)),
+		// Every wait has its own named interval; this only stops a cell that hangs beyond all of them.
+		"-ginkgo.timeout=" + suiteTimeout.String(),
 	}, stdout, stderr)
 
 	res, err := report.ReadCell(cfg.ReportDir)
@@ -92,29 +94,46 @@ func runCell(cfg cellrun.Config, cell matrix.Cell, suite string, stdout, stderr 
 // interrupted is set once the user asked to stop (Ctrl-C, SIGTERM): a matrix stops after the current cell.
 var interrupted atomic.Bool
 
+// suiteTimeout bounds one cell's suite process (Ginkgo's default of 1 h could cut a slow but healthy
+// official-image cell whose intervals were stretched).
+const suiteTimeout = 6 * time.Hour
+
 // timeNow is the clock of reports.
 var timeNow = func() time.Time { return time.Now().UTC() }
 
-// runSuite runs the suite binary in its own process (one per cell, so RunSpecs runs once) and forwards
-// SIGINT/SIGTERM so that it tears the cell down before it exits.
+// runSuite runs the suite binary in its own process (one per cell, so RunSpecs runs once). The suite runs
+// in its own process group, so a Ctrl-C in the terminal reaches kmconform only, which forwards it once:
+// Ginkgo treats a second interrupt as "skip the cleanup", which would leave the cell's products running.
+// A second Ctrl-C only warns; a third is forwarded and abandons the cleanup.
 func runSuite(bin string, args []string, stdout, stderr io.Writer) error {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = suiteProcAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start the conformance suite %s: %w", bin, err)
 	}
-	sigs := make(chan os.Signal, 2)
+	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	received := 0
 	for {
 		select {
 		case err := <-done:
 			return err
 		case s := <-sigs:
 			interrupted.Store(true)
-			_ = cmd.Process.Signal(s)
+			received++
+			switch received {
+			case 1:
+				fmt.Fprintln(stderr, "kmconform: interrupted; saving evidence and tearing the cell down (Ctrl-C twice more to abandon the cleanup)")
+				_ = cmd.Process.Signal(s)
+			case 2:
+				fmt.Fprintln(stderr, "kmconform: still tearing the cell down; one more Ctrl-C abandons the cleanup (then run 'kmconform clean')")
+			default:
+				_ = cmd.Process.Signal(s)
+			}
 		}
 	}
 }

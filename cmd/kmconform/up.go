@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -59,8 +60,14 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	statePath := filepath.Join(dir, cell.Name()+".json")
-	if _, err := os.Stat(statePath); err == nil {
-		return usageError("cell %s is already up: take it down first with 'kmconform down --is %s --apim %s'", cell.Name(), cfg.IS, cfg.APIM)
+	if st, err := readUpState(statePath); err == nil {
+		if st.Process != nil && !st.Process.Running() {
+			// Its processes are gone (a reboot, a kill): the state is stale, not a cell that is up.
+			fmt.Fprintf(stdout, "kmconform: %s was up once but its processes are gone; forgetting it\n", cell.Name())
+			removeUpFiles(statePath)
+		} else {
+			return usageError("cell %s is already up: take it down first with 'kmconform down --is %s --apim %s'", cell.Name(), cfg.IS, cfg.APIM)
+		}
 	}
 	if err := preflight(&cfg, cell, stdout); err != nil {
 		return err
@@ -71,13 +78,24 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	s, err := cellrun.Start(ctx, cfg, stdout)
+	s, err := cellrun.New(cfg)
 	if err != nil {
-		if s != nil {
-			_ = s.SaveEvidence(ctx)
+		return usageError("%v", err)
+	}
+	// Until the cell is fully up, any way out of here — an error, Ctrl-C, a panic — tears it down.
+	up := false
+	defer func() {
+		if !up {
 			_ = s.Close(ctx)
 		}
-		return fmt.Errorf("%v (evidence in %s)", redactErr(s, err), cfg.ReportDir)
+	}()
+	if err := s.Start(ctx, stdout); err != nil {
+		msg := s.Redact(err.Error())
+		if s.Env != nil {
+			_ = s.SaveEvidence(ctx)
+			msg += " (evidence in " + cfg.ReportDir + ")"
+		}
+		return errors.New(msg)
 	}
 	if err := s.SaveEvidence(ctx); err != nil {
 		fmt.Fprintln(stderr, "kmconform: saving evidence:", err)
@@ -94,19 +112,12 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	creds, caPath, err := writeUpFiles(dir, cell.Name(), st, s.Env)
 	if err != nil {
-		_ = s.Close(ctx)
 		return err
 	}
+	up = true
 	printEndpoints(ctx, stdout, s.Env, creds, caPath)
 	fmt.Fprintf(stdout, "\nTake it down with: kmconform down --is %s --apim %s\n", cfg.IS, cfg.APIM)
 	return nil
-}
-
-func redactErr(s *cellrun.Session, err error) string {
-	if s != nil && s.Env != nil && s.Env.Redactor != nil {
-		return s.Env.Redactor.Redact(err.Error())
-	}
-	return err.Error()
 }
 
 // writeUpFiles writes the state, the credentials (0600) and the run's CA certificate.
@@ -198,16 +209,12 @@ func downCommand(args []string, stdout, stderr io.Writer) error {
 }
 
 func takeDown(statePath string, stdout io.Writer) error {
-	b, err := os.ReadFile(statePath)
+	st, err := readUpState(statePath)
 	if errors.Is(err, os.ErrNotExist) {
-		return usageError("no cell %s is up (no %s)", filepath.Base(statePath[:len(statePath)-len(".json")]), statePath)
+		return usageError("no cell %s is up (no %s)", strings.TrimSuffix(filepath.Base(statePath), ".json"), statePath)
 	}
 	if err != nil {
 		return err
-	}
-	var st upState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return fmt.Errorf("state file %s is damaged (%v): remove it and run 'kmconform clean'", statePath, err)
 	}
 	switch {
 	case st.Process != nil:
@@ -224,10 +231,27 @@ func takeDown(statePath string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("take down %s: %w", st.Cell, err)
 	}
-	base := statePath[:len(statePath)-len(".json")]
+	removeUpFiles(statePath)
+	fmt.Fprintf(stdout, "kmconform: %s is down\n", st.Cell)
+	return nil
+}
+
+func readUpState(statePath string) (*upState, error) {
+	b, err := os.ReadFile(statePath)
+	if err != nil {
+		return nil, err
+	}
+	var st upState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("state file %s is damaged (%v): remove it and run 'kmconform clean'", statePath, err)
+	}
+	return &st, nil
+}
+
+// removeUpFiles forgets a cell: its state, credentials and CA.
+func removeUpFiles(statePath string) {
+	base := strings.TrimSuffix(statePath, ".json")
 	for _, f := range []string{statePath, base + "-credentials.json", base + "-ca.pem"} {
 		_ = os.Remove(f)
 	}
-	fmt.Fprintf(stdout, "kmconform: %s is down\n", st.Cell)
-	return nil
 }

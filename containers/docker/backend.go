@@ -59,9 +59,10 @@ type Backend struct {
 	owners   map[containers.Product]Owner
 	cli      *client.Client
 
-	mu       sync.Mutex
-	nodes    []*node
-	networks []*testcontainers.DockerNetwork
+	mu        sync.Mutex
+	cliClosed bool
+	nodes     []*node
+	networks  []*testcontainers.DockerNetwork
 
 	hostMu sync.Mutex
 	host   string // see dialHost
@@ -119,7 +120,7 @@ func (b *Backend) Create(ctx context.Context, specs []containers.Spec) ([]contai
 			return nil, fmt.Errorf("the %s node has no network alias", s.Product)
 		}
 		if s.Image == "" {
-			return nil, fmt.Errorf("no image for %s: pass one with %s", s.Alias, imageFlag(s.Product))
+			return nil, fmt.Errorf("no image for %s: %s", s.Alias, imageHint(s.Product))
 		}
 	}
 	// Images first: a missing image should fail before anything is created.
@@ -192,9 +193,14 @@ func (b *Backend) Close(ctx context.Context) error {
 		intervals.Get(intervals.ProcessStop).Timeout+intervals.Get(intervals.HTTPRequest).Timeout)
 	defer cancel()
 	b.mu.Lock()
+	if b.cliClosed {
+		b.mu.Unlock()
+		return nil // closed already
+	}
 	nodes, networks := b.nodes, b.networks
 	b.nodes, b.networks = nil, nil
 	b.mu.Unlock()
+	defer b.closeClient()
 
 	var mu sync.Mutex
 	var errs []error
@@ -222,6 +228,16 @@ func (b *Backend) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// closeClient releases the Docker client once the backend is done with it.
+func (b *Backend) closeClient() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.cliClosed {
+		_ = b.cli.Close()
+		b.cliClosed = true
+	}
+}
+
 // home is the product home inside the image (see the official WSO2 Dockerfiles).
 func home(s containers.Spec) (string, error) {
 	dir := map[containers.Product]string{containers.IS: "wso2is-", containers.APIM: "wso2am-"}[s.Product]
@@ -237,14 +253,16 @@ func home(s containers.Spec) (string, error) {
 }
 
 // imageFlag is the command-line flag that chooses the product's image.
-func imageFlag(p containers.Product) string {
+// imageHint says how to get another image for a product: a mirror for the official images; the echo
+// backend is always the simulator's image, built locally.
+func imageHint(p containers.Product) string {
 	switch p {
 	case containers.IS:
-		return "--is-image"
+		return "pass a mirror with --is-image"
 	case containers.APIM:
-		return "--apim-image"
+		return "pass a mirror with --apim-image"
 	}
-	return "--backend-image"
+	return "rebuild the simulator images with 'make build'"
 }
 
 func randomID() string {

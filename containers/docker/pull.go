@@ -33,8 +33,8 @@ func (b *Backend) ensureImage(ctx context.Context, s containers.Spec) error {
 	fmt.Fprintf(b.progress, "pulling image %s\n", s.Image)
 	start := time.Now()
 	if err := b.pull(ctx, s.Image); err != nil {
-		return fmt.Errorf("cannot pull image %s (%s): check network access to the registry or pass a mirror with %s, or run against the simulator with TARGET=sim",
-			s.Image, shortCause(err), imageFlag(s.Product))
+		return fmt.Errorf("cannot pull image %s (%s): check network access to the registry or %s, or run against the simulator with TARGET=sim",
+			s.Image, shortCause(err), imageHint(s.Product))
 	}
 	fmt.Fprintf(b.progress, "pulled image %s in %s\n", s.Image, time.Since(start).Round(time.Second))
 	return nil

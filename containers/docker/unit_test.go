@@ -86,13 +86,13 @@ func TestHomeAndFlag(t *testing.T) {
 		spec       containers.Spec
 		home, flag string
 	}{
-		{containers.Spec{Product: containers.IS, Version: "7.1.0"}, "/home/wso2carbon/wso2is-7.1.0", "--is-image"},
-		{containers.Spec{Product: containers.APIM, Version: "4.5.0"}, "/home/wso2carbon/wso2am-4.5.0", "--apim-image"},
-		{containers.Spec{Product: containers.Echo}, "/", "--backend-image"},
+		{containers.Spec{Product: containers.IS, Version: "7.1.0"}, "/home/wso2carbon/wso2is-7.1.0", "pass a mirror with --is-image"},
+		{containers.Spec{Product: containers.APIM, Version: "4.5.0"}, "/home/wso2carbon/wso2am-4.5.0", "pass a mirror with --apim-image"},
+		{containers.Spec{Product: containers.Echo}, "/", "rebuild the simulator images with 'make build'"},
 	} {
 		h, err := home(c.spec)
-		if h != c.home || err != nil || imageFlag(c.spec.Product) != c.flag {
-			t.Errorf("%s: home %q %v, flag %s", c.spec.Product, h, err, imageFlag(c.spec.Product))
+		if h != c.home || err != nil || imageHint(c.spec.Product) != c.flag {
+			t.Errorf("%s: home %q %v, hint %s", c.spec.Product, h, err, imageHint(c.spec.Product))
 		}
 	}
 	if _, err := home(containers.Spec{Product: containers.IS}); err == nil {

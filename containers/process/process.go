@@ -135,6 +135,35 @@ type State struct {
 	PIDs    map[string]int `json:"pids"`
 }
 
+// Owns reports whether pid is a running kmsim working in this run's work folder (every node runs in its
+// own folder under it).
+func (st State) Owns(pid int) bool {
+	proc := filepath.Join("/proc", strconv.Itoa(pid))
+	cmdline, err := os.ReadFile(filepath.Join(proc, "cmdline"))
+	if err != nil || st.WorkDir == "" || !bytes.Contains(cmdline, []byte("kmsim")) {
+		return false
+	}
+	cwd, err := os.Readlink(filepath.Join(proc, "cwd"))
+	if err != nil {
+		return false
+	}
+	dir := filepath.Clean(st.WorkDir)
+	if resolved, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = resolved // the kernel reports the cwd with symlinks resolved
+	}
+	return strings.HasPrefix(cwd, dir+string(filepath.Separator))
+}
+
+// Running reports whether any node of the run is still running.
+func (st State) Running() bool {
+	for _, pid := range st.PIDs {
+		if st.Owns(pid) {
+			return true
+		}
+	}
+	return false
+}
+
 // State records the work folder and the process of every started node.
 func (b *Backend) State() State {
 	b.mu.Lock()
@@ -150,10 +179,14 @@ func (b *Backend) State() State {
 	return st
 }
 
-// Stop ends the processes of a detached run (SIGTERM, then SIGKILL) and removes its work folder.
+// Stop ends the processes of a detached run (SIGTERM, then SIGKILL) and removes its work folder. A pid is
+// signalled only while it is still a kmsim of this run: after a reboot the number may belong to anything.
 func Stop(st State) error {
 	var errs []error
 	for alias, pid := range st.PIDs {
+		if !st.Owns(pid) {
+			continue
+		}
 		p, err := os.FindProcess(pid)
 		if err != nil {
 			continue
@@ -288,6 +321,7 @@ func (n *node) Start(_ context.Context) error {
 	}
 	// Not CommandContext: the process lives until Close, not until the caller's context ends.
 	cmd := exec.Command(n.kmsim, args...)
+	cmd.Dir = n.dir // also how Stop recognises the process as this run's
 	cmd.Stdout, cmd.Stderr = console, console
 	cmd.SysProcAttr = sysProcAttr(n.detach)
 	if err := cmd.Start(); err != nil {

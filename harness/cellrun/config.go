@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,6 +98,12 @@ func (c Config) Validate() (matrix.Cell, topology.Faults, error) {
 	if err != nil {
 		return matrix.Cell{}, nil, err
 	}
+	for i, e := range m.Expectations {
+		if e.Setup != "" && !slices.Contains(topology.StepIDs(), e.Setup) {
+			return matrix.Cell{}, nil, fmt.Errorf("matrix expectation %d names unknown setup step %q: use one of %s",
+				i+1, e.Setup, strings.Join(topology.StepIDs(), ", "))
+		}
+	}
 	cell, err := m.Cell(c.IS, c.APIM)
 	if err != nil {
 		return matrix.Cell{}, nil, err
@@ -114,8 +121,12 @@ func (c Config) Validate() (matrix.Cell, topology.Faults, error) {
 	return cell, faults, nil
 }
 
-// Save writes the config as JSON.
+// Save writes the config as JSON, without the password of a Maven mirror URL: the suite never needs it
+// (the CLI has fetched the JAR already) and the file sits in reports/.
 func (c Config) Save(path string) error {
+	if u, err := url.Parse(c.MavenRepo); err == nil && c.MavenRepo != "" {
+		c.MavenRepo = u.Redacted()
+	}
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err

@@ -27,39 +27,52 @@ type Session struct {
 	Images  map[containers.Product]string
 	Backend containers.Backend
 	http    *os.File
+	faults  topology.Faults
 }
 
-// Start validates the config, creates the backend and runs the setup. On a setup error the Session is
-// returned as well, so that its evidence can be saved before Close.
-func Start(ctx context.Context, cfg Config, progress io.Writer) (*Session, error) {
+// New validates the config. It creates nothing, so the caller can arrange SaveEvidence and Close before
+// Start creates anything — they then run whatever happens during Start, a panic included.
+func New(cfg Config) (*Session, error) {
 	cell, faults, err := cfg.Validate()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{Config: cfg, Cell: cell}
+	return &Session{Config: cfg, Cell: cell, faults: faults}, nil
+}
+
+// Start creates the backend and runs the setup. After an error, SaveEvidence and Close still apply to
+// whatever was created.
+func (s *Session) Start(ctx context.Context, progress io.Writer) error {
+	cfg := s.Config
 	if err := os.MkdirAll(cfg.ReportDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create report folder: %w", err)
+		return fmt.Errorf("create report folder: %w", err)
 	}
 	jar, err := s.notificationJAR(ctx, progress)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if s.Backend, err = s.newBackend(ctx, progress); err != nil {
-		return nil, err
+		return err
 	}
 	if s.Images, err = s.images(ctx, progress); err != nil {
-		_ = s.Backend.Close(ctx)
-		return nil, err
+		return err
 	}
 	if s.http, err = os.Create(filepath.Join(cfg.ReportDir, "http-transcript.log")); err != nil {
-		_ = s.Backend.Close(ctx)
-		return nil, fmt.Errorf("create transcript: %w", err)
+		return fmt.Errorf("create transcript: %w", err)
 	}
-	fmt.Fprintf(progress, "cell %s on target %s (backend %s)\n", cell.Name(), cfg.Target, s.Backend.Name())
+	fmt.Fprintf(progress, "cell %s on target %s (backend %s)\n", s.Cell.Name(), cfg.Target, s.Backend.Name())
 	s.Env, err = topology.Up(ctx, topology.Options{
-		Cell: cell, Backend: s.Backend, JAR: jar, Faults: faults, Progress: progress, Transcript: s.http, Images: s.Images,
+		Cell: s.Cell, Backend: s.Backend, JAR: jar, Faults: s.faults, Progress: progress, Transcript: s.http, Images: s.Images,
 	})
-	return s, err
+	return err
+}
+
+// Redact masks every secret the session knows and every secret-shaped value.
+func (s *Session) Redact(text string) string {
+	if s != nil && s.Env != nil && s.Env.Redactor != nil {
+		return s.Env.Redactor.Redact(text)
+	}
+	return evidence.Redact(text)
 }
 
 func (s *Session) newBackend(ctx context.Context, progress io.Writer) (containers.Backend, error) {

@@ -19,6 +19,7 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -187,14 +188,15 @@ func (s Source) Fetch(ctx context.Context, version string) (string, error) {
 		repo = DefaultRepoURL
 	}
 	url := ArtifactURL(repo, version)
+	shown := redactedURL(url) // a mirror's credentials never reach a message
 
 	if s.LocalPath != "" {
 		data, err := readLimited(s.LocalPath)
 		if err != nil {
-			return "", fmt.Errorf("read notification JAR %s: %v; pass an existing file with --notification-jar or omit it to download %s", s.LocalPath, err, url)
+			return "", fmt.Errorf("read notification JAR %s: %v; pass an existing file with --notification-jar or omit it to download %s", s.LocalPath, err, shown)
 		}
 		if err := validateJar(data); err != nil {
-			return "", fmt.Errorf("notification JAR %s is not usable: %v; pass %s (from %s) with --notification-jar", s.LocalPath, err, FileName(version), url)
+			return "", fmt.Errorf("notification JAR %s is not usable: %v; pass %s (from %s) with --notification-jar", s.LocalPath, err, FileName(version), shown)
 		}
 		abs, err := filepath.Abs(s.LocalPath)
 		if err != nil {
@@ -223,10 +225,10 @@ func (s Source) Fetch(ctx context.Context, version string) (string, error) {
 	hint := "check --notification-jar-version or pass a local file with --notification-jar"
 	data, status, err := get(ctx, client, url)
 	if err != nil {
-		return "", fmt.Errorf("download %s from %s: %v; check network access to the repository or pass a local file with --notification-jar", FileName(version), url, err)
+		return "", fmt.Errorf("download %s from %s: %v; check network access to the repository or pass a local file with --notification-jar", FileName(version), shown, err)
 	}
 	if status != http.StatusOK {
-		return "", fmt.Errorf("download %s from %s: %s; %s", FileName(version), url, statusText(status), hint)
+		return "", fmt.Errorf("download %s from %s: %s; %s", FileName(version), shown, statusText(status), hint)
 	}
 
 	algo, want, err := publishedChecksum(ctx, client, url)
@@ -243,7 +245,7 @@ func (s Source) Fetch(ctx context.Context, version string) (string, error) {
 			FileName(version), url, strings.ToUpper(algo), got, want)
 	}
 	if err := validateJar(data); err != nil {
-		return "", fmt.Errorf("downloaded %s from %s is not the notification handler: %v; %s", FileName(version), url, err, hint)
+		return "", fmt.Errorf("downloaded %s from %s is not the notification handler: %v; %s", FileName(version), shown, err, hint)
 	}
 	if err := writeCache(dir, path, data); err != nil {
 		return "", fmt.Errorf("cache %s in %s: %v; make the cache directory writable or pass a local file with --notification-jar", FileName(version), dir, err)
@@ -307,26 +309,26 @@ func publishedChecksum(ctx context.Context, client *http.Client, url string) (al
 	}{{"sha1", sha1.Size}, {"md5", md5.Size}} {
 		data, status, err := get(ctx, client, url+"."+c.algo)
 		if err != nil {
-			return "", "", fmt.Errorf("download %s.%s: %w", url, c.algo, err)
+			return "", "", fmt.Errorf("download %s.%s: %w", redactedURL(url), c.algo, err)
 		}
 		if status == http.StatusNotFound {
 			continue
 		}
 		if status != http.StatusOK {
-			return "", "", fmt.Errorf("download %s.%s: %s", url, c.algo, statusText(status))
+			return "", "", fmt.Errorf("download %s.%s: %s", redactedURL(url), c.algo, statusText(status))
 		}
 		// Maven checksum files hold the hex digest, sometimes followed by a file name.
 		fields := strings.Fields(string(data))
 		if len(fields) == 0 {
-			return "", "", fmt.Errorf("%s.%s is empty", url, c.algo)
+			return "", "", fmt.Errorf("%s.%s is empty", redactedURL(url), c.algo)
 		}
 		s := strings.ToLower(fields[0])
 		if b, err := hex.DecodeString(s); err != nil || len(b) != c.size {
-			return "", "", fmt.Errorf("%s.%s does not hold a %s digest", url, c.algo, strings.ToUpper(c.algo))
+			return "", "", fmt.Errorf("%s.%s does not hold a %s digest", redactedURL(url), c.algo, strings.ToUpper(c.algo))
 		}
 		return c.algo, s, nil
 	}
-	return "", "", fmt.Errorf("the repository publishes neither %s.sha1 nor %s.md5", url, url)
+	return "", "", fmt.Errorf("the repository publishes neither %s.sha1 nor %s.md5", redactedURL(url), redactedURL(url))
 }
 
 // The cache keeps a SHA-256 sidecar written after the verified JAR, so a
@@ -387,4 +389,13 @@ func writeAtomic(dir, path string, data []byte) (err error) {
 		return errors.Join(errors.New("rename into place"), err)
 	}
 	return nil
+}
+
+// redactedURL hides the password of a mirror URL given with credentials (https://user:pw@host/…).
+func redactedURL(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Redacted()
 }

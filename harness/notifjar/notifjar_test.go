@@ -352,3 +352,14 @@ func TestFetchRejectsBadVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestMirrorCredentialsNeverReachMessages(t *testing.T) {
+	src := Source{RepoURL: "http://mirror-user:s3cret-pw@127.0.0.1:9/maven", CacheDir: t.TempDir()}
+	_, err := src.Fetch(context.Background(), DefaultVersion)
+	if err == nil {
+		t.Fatal("a download from a closed port succeeded")
+	}
+	if strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("the mirror password leaked: %v", err)
+	}
+}

@@ -105,7 +105,7 @@ func retry(ctx context.Context, r *run, what string, retryable func(error) bool,
 		if err == nil || !retryable(err) || time.Now().After(deadline) {
 			return err
 		}
-		fmt.Fprintf(r.opt.Progress, "  %s: %v; retrying in %s\n", what, err, iv.Poll)
+		fmt.Fprintf(r.opt.Progress, "  %s: %s; retrying in %s\n", what, r.env.Redactor.Redact(err.Error()), iv.Poll)
 		select {
 		case <-ctx.Done():
 			return errors.Join(err, ctx.Err())

@@ -54,7 +54,7 @@ func waitHTTP(ctx context.Context, r *run, alias, url string, iv intervals.Inter
 	wait := 100 * time.Millisecond
 	for {
 		if err := node.Exited(); err != nil {
-			return fmt.Errorf("%v; last lines of its log:\n%s", err, logTail(ctx, node, 20))
+			return fmt.Errorf("%v; last lines of its log:\n%s", err, r.logTail(ctx, node, 20))
 		}
 		probeCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		resp, err := httpcall.Do(probeCtx, r.env.HTTP, httpcall.Request{Op: "probe " + alias, Method: http.MethodGet, URL: url})
@@ -70,7 +70,7 @@ func waitHTTP(ctx context.Context, r *run, alias, url string, iv intervals.Inter
 		}
 		if time.Since(start) > iv.Timeout {
 			return fmt.Errorf("%s was not ready within %s (last answer from %s: %s); if it is only slow, stretch the %s interval (--interval %s=15m); last lines of its log:\n%s",
-				alias, iv.Timeout, url, last, name, name, logTail(ctx, node, 20))
+				alias, iv.Timeout, url, last, name, name, r.logTail(ctx, node, 20))
 		}
 		if time.Since(lastProgress) >= progressEvery {
 			fmt.Fprintf(r.opt.Progress, "  still waiting for %s: %s of %s (last answer: %s)\n",

@@ -73,8 +73,30 @@ const (
 )
 
 // StepIDs lists every step id in order.
-var StepIDs = []string{StepCreateNodes, StepMintTrust, StepConfigureIS, StepConfigureAPIM, StepPlaceJAR, StepStart,
-	StepWaitReady, StepDiscovery, StepKeyManager, StepPublishAPI, StepApplications}
+func StepIDs() []string {
+	var ids []string
+	for _, s := range setupSteps() {
+		ids = append(ids, s.id)
+	}
+	return ids
+}
+
+// setupSteps is the documented setup, in order.
+func setupSteps() []step {
+	return []step{
+		{StepCreateNodes, "create the nodes", createNodes},
+		{StepMintTrust, "mint the run's TLS material", mintTrust},
+		{StepConfigureIS, "configure IS (deployment.toml, key and trust stores)", configureIS},
+		{StepConfigureAPIM, "configure API-M (deployment.toml, key and trust stores)", configureAPIM},
+		{StepPlaceJAR, "place the notification handler JAR in IS dropins", placeJAR},
+		{StepStart, "start IS, API-M and the backend", startAll},
+		{StepWaitReady, "wait until IS, API-M and the backend are ready", waitReady},
+		{StepDiscovery, "read IS discovery", readDiscovery},
+		{StepKeyManager, "register IS as Key Manager in API-M", registerKeyManager},
+		{StepPublishAPI, "publish the API restricted to the IS Key Manager", publishAPI},
+		{StepApplications, "create applications, keys and subscriptions", createApplications},
+	}
+}
 
 // StepError is a failed setup step.
 type StepError struct {
@@ -103,19 +125,7 @@ func Up(ctx context.Context, opt Options) (*Env, error) {
 		opt.Faults = Faults{}
 	}
 	r := &run{opt: opt, env: &Env{Cell: opt.Cell, Redactor: &evidence.Redactor{}}}
-	steps := []step{
-		{StepCreateNodes, "create the nodes", createNodes},
-		{StepMintTrust, "mint the run's TLS material", mintTrust},
-		{StepConfigureIS, "configure IS (deployment.toml, key and trust stores)", configureIS},
-		{StepConfigureAPIM, "configure API-M (deployment.toml, key and trust stores)", configureAPIM},
-		{StepPlaceJAR, "place the notification handler JAR in IS dropins", placeJAR},
-		{StepStart, "start IS, API-M and the backend", startAll},
-		{StepWaitReady, "wait until IS, API-M and the backend are ready", waitReady},
-		{StepDiscovery, "read IS discovery", readDiscovery},
-		{StepKeyManager, "register IS as Key Manager in API-M", registerKeyManager},
-		{StepPublishAPI, "publish the API restricted to the IS Key Manager", publishAPI},
-		{StepApplications, "create applications, keys and subscriptions", createApplications},
-	}
+	steps := setupSteps()
 	for i, s := range steps {
 		fmt.Fprintf(opt.Progress, "[setup %d/%d] %s\n", i+1, len(steps), s.name)
 		start := time.Now()
@@ -185,7 +195,7 @@ func startAll(ctx context.Context, r *run) error {
 }
 
 // logTail is the end of a node's console output, redacted, for failure messages.
-func logTail(ctx context.Context, n containers.Node, lines int) string {
+func (r *run) logTail(ctx context.Context, n containers.Node, lines int) string {
 	b, err := n.Logs(ctx)
 	if err != nil || len(b) == 0 {
 		return "(no output)"
@@ -194,5 +204,5 @@ func logTail(ctx context.Context, n containers.Node, lines int) string {
 	if len(all) > lines {
 		all = all[len(all)-lines:]
 	}
-	return evidence.Redact(strings.Join(all, "\n"))
+	return r.env.Redactor.Redact(strings.Join(all, "\n"))
 }

@@ -142,8 +142,8 @@ func TestMatrixSetupExpectationsNameRealSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range m.Expectations {
-		if e.Setup != "" && !slices.Contains(StepIDs, e.Setup) {
-			t.Errorf("expectation for %s/%s names unknown setup step %q (known: %v)", e.IS, e.APIM, e.Setup, StepIDs)
+		if e.Setup != "" && !slices.Contains(StepIDs(), e.Setup) {
+			t.Errorf("expectation for %s/%s names unknown setup step %q (known: %v)", e.IS, e.APIM, e.Setup, StepIDs())
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"hash"
 	"unicode/utf16"
 )
 
@@ -159,7 +160,7 @@ func setKeyFriendlyName(der []byte, password, alias string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := pkcs12KDF(pfx.MacData.MacSalt, pw, pfx.MacData.Iterations, 3, sha256.Size)
+	key := pkcs12KDF(sha256.New, pfx.MacData.MacSalt, pw, pfx.MacData.Iterations, 3, sha256.Size)
 	mac := hmac.New(sha256.New, key)
 	mac.Write(authSafe)
 	pfx.MacData.Mac.Digest = mac.Sum(nil)
@@ -230,10 +231,12 @@ func bmpString(s string, terminate bool) ([]byte, error) {
 	return out, nil
 }
 
-// pkcs12KDF is the RFC 7292 appendix B.2 key derivation with SHA-256
-// (u = 32, v = 64), used for the PFX MAC key (id = 3).
-func pkcs12KDF(salt, password []byte, iterations int, id byte, size int) []byte {
-	const u, v = sha256.Size, 64
+// pkcs12KDF is the RFC 7292 appendix B.2 key derivation: id 1 derives a
+// cipher key, 2 an IV, 3 a MAC key. newHash must have a 64-byte block (v);
+// SHA-1 and SHA-256 do.
+func pkcs12KDF(newHash func() hash.Hash, salt, password []byte, iterations int, id byte, size int) []byte {
+	const v = 64
+	u := newHash().Size()
 	fill := func(p []byte) []byte {
 		if len(p) == 0 {
 			return nil
@@ -252,13 +255,14 @@ func pkcs12KDF(salt, password []byte, iterations int, id byte, size int) []byte 
 	in := append(fill(salt), fill(password)...)
 	var out []byte
 	for len(out) < size {
-		h := sha256.New()
+		h := newHash()
 		h.Write(d)
 		h.Write(in)
 		a := h.Sum(nil)
 		for i := 1; i < iterations; i++ {
-			s := sha256.Sum256(a)
-			a = s[:]
+			h.Reset()
+			h.Write(a)
+			a = h.Sum(a[:0])
 		}
 		out = append(out, a...)
 		if len(out) >= size {

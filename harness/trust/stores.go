@@ -142,14 +142,18 @@ func NewTrustStore(t StoreType, password string, entries map[string]*x509.Certif
 }
 
 // AddTrustedCert returns store with cert added as a trusted entry under alias,
-// keeping every existing entry. An existing trusted entry with the same alias
+// keeping every existing entry under its alias. An existing trusted entry
+// with the same alias (compared case-insensitively for PKCS12, as Java does)
 // is replaced.
 //
-// PKCS12 caveat: go-pkcs12 cannot read back aliases, so existing PKCS12
-// entries are re-encoded under names derived from their subjects (see
-// subjectAlias); a byte-identical certificate is replaced by the new one. A
-// PKCS12 store that also holds a private key (a keystore such as WSO2's
-// wso2carbon.p12) is refused, because re-encoding it would lose entries.
+// PKCS12: the store is decoded and re-encoded (Modern2023). Existing aliases
+// are read from the certificate bags' friendlyName attributes (see
+// readP12CertEntries), so e.g. IS 7.1's `wso2carbon` entry keeps its name.
+// Only an entry without a friendlyName gets a name derived from its subject
+// (see subjectAlias); such an entry holding the very certificate being added
+// is dropped rather than duplicated. A PKCS12 store that also holds a private
+// key (a keystore such as WSO2's wso2carbon.p12) is refused, because
+// re-encoding it would lose entries.
 func AddTrustedCert(t StoreType, store []byte, password, alias string, cert *x509.Certificate) ([]byte, error) {
 	if err := t.check(); err != nil {
 		return nil, err
@@ -179,17 +183,29 @@ func AddTrustedCert(t StoreType, store []byte, password, alias string, cert *x50
 		}
 		return out, nil
 	default:
-		existing, err := decodeP12TrustStore(store, password)
+		existing, names, err := readP12TrustStore(store, password)
 		if err != nil {
 			return nil, fmt.Errorf("trust: add trusted certificate %q: %w", alias, err)
 		}
-		want := strings.ToLower(alias) // Java lower-cases PKCS12 aliases
-		used := map[string]bool{want: true}
+		used := map[string]bool{strings.ToLower(alias): true} // Java lower-cases PKCS12 aliases
 		var list []pkcs12.TrustStoreEntry
-		for _, c := range existing {
-			if c.Equal(cert) {
-				continue // re-adding the same certificate replaces it
+		var unnamed []*x509.Certificate
+		for i, c := range existing {
+			switch {
+			case names[i] == "":
+				if !c.Equal(cert) {
+					unnamed = append(unnamed, c)
+				}
+			case strings.EqualFold(names[i], alias):
+				// replaced by the new entry
+			default:
+				used[strings.ToLower(names[i])] = true
+				list = append(list, pkcs12.TrustStoreEntry{Cert: c, FriendlyName: names[i]})
 			}
+		}
+		// Named after the real aliases are known, so a derived name never
+		// takes one of them.
+		for _, c := range unnamed {
 			name := subjectAlias(c)
 			if used[name] {
 				name = name + "-" + fingerprintPrefix(c)
@@ -203,6 +219,37 @@ func AddTrustedCert(t StoreType, store []byte, password, alias string, cert *x50
 			return nil, fmt.Errorf("trust: add trusted certificate %q: encode PKCS12: %w", alias, err)
 		}
 		return der, nil
+	}
+}
+
+// TrustedAliases returns the aliases of the entries TrustedCerts returns, in
+// the same order (TrustedAliases[i] names TrustedCerts[i]), for diagnostics.
+// JKS aliases are as keystore-go reports them (lower case). PKCS12 aliases
+// are the friendlyName attributes as stored; an entry without one is listed
+// as "" (Java would show a generated name for it).
+func TrustedAliases(t StoreType, store []byte, password string) ([]string, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	switch t {
+	case JKS:
+		ks, err := loadJKS(store, password)
+		if err != nil {
+			return nil, fmt.Errorf("trust: list trusted aliases: %w", err)
+		}
+		var out []string
+		for _, a := range ks.Aliases() {
+			if ks.IsTrustedCertificateEntry(a) || ks.IsPrivateKeyEntry(a) {
+				out = append(out, a)
+			}
+		}
+		return out, nil
+	default:
+		_, names, err := readP12TrustStore(store, password)
+		if err != nil {
+			return nil, fmt.Errorf("trust: list trusted aliases: %w", err)
+		}
+		return names, nil
 	}
 }
 
@@ -360,6 +407,34 @@ func decodeP12TrustStore(store []byte, password string) ([]*x509.Certificate, er
 			"or run keytool -importcert against it")
 	}
 	return nil, fmt.Errorf("decode PKCS12 trust store: %w", err)
+}
+
+// readP12TrustStore decodes a PKCS12 trust store with go-pkcs12 (which
+// checks the MAC, the password and that every bag is a trusted certificate)
+// and pairs each certificate with its alias from readP12CertEntries ("" when
+// the bag has no friendlyName).
+func readP12TrustStore(store []byte, password string) ([]*x509.Certificate, []string, error) {
+	certs, err := decodeP12TrustStore(store, password)
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, err := readP12CertEntries(store, password)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read PKCS12 aliases: %w", err)
+	}
+	// Both readers walk the same bags in file order; refuse rather than
+	// rename entries if they ever disagree.
+	if len(entries) != len(certs) {
+		return nil, nil, fmt.Errorf("read PKCS12 aliases: found %d certificate bags, go-pkcs12 decoded %d", len(entries), len(certs))
+	}
+	names := make([]string, len(certs))
+	for i, c := range certs {
+		if !bytes.Equal(entries[i].Raw, c.Raw) {
+			return nil, nil, fmt.Errorf("read PKCS12 aliases: certificate bag %d differs from go-pkcs12's decoding", i)
+		}
+		names[i] = entries[i].Alias
+	}
+	return certs, names, nil
 }
 
 // subjectAlias derives a stable, keytool-friendly alias from a certificate's

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
+	"github.com/kmconform/kmconform/harness/evidence"
 	"github.com/kmconform/kmconform/harness/httpcall"
 )
 
@@ -24,7 +26,14 @@ func (a GatewayAnswer) String() string {
 	if a.Code != "" {
 		return fmt.Sprintf("HTTP %d, code %s (%s: %s)", a.Status, a.Code, a.Message, a.Description)
 	}
-	return fmt.Sprintf("HTTP %d", a.Status)
+	body := strings.TrimSpace(evidence.Redact(a.Body))
+	if len(body) > 200 {
+		body = body[:200] + "…"
+	}
+	if body == "" {
+		return fmt.Sprintf("HTTP %d", a.Status)
+	}
+	return fmt.Sprintf("HTTP %d: %s", a.Status, body)
 }
 
 // CallAPI calls a published API through the gateway with a bearer token (empty: no credentials).

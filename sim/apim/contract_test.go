@@ -3,7 +3,6 @@ package apim
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -56,13 +55,7 @@ func (c *contractRun) form(url, form, user, pass string) resp {
 
 func (c *contractRun) send(req *http.Request) resp {
 	c.t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return resp{res.StatusCode, res.Header, raw}
+	return send(c.t, req)
 }
 
 func keepID(key, field string) func(*contractRun, map[string]any) {

@@ -71,14 +71,13 @@ func (s *Server) kmDiscover(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"valid": true, "value": value})
 }
 
-// fetchDiscovery GETs and decodes the discovery document; a non-200 answer or a body that is not JSON is
-// an error, as the Feign client's error decoder and Gson decoder make it.
-func (s *Server) fetchDiscovery(ctx context.Context, rawURL string) (*openIDConfiguration, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+// outboundGET GETs rawURL over the outbound client that trusts only the client-truststore and returns
+// the body (at most 1 MiB) of a 200 answer; any other status is an error. endpoint and doc name the
+// endpoint and its document in error texts.
+func (s *Server) outboundGET(ctx context.Context, rawURL, endpoint, doc string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("build discovery request: %w", err)
+		return nil, fmt.Errorf("build %s request: %w", endpoint, err)
 	}
 	resp, err := s.out.Do(req)
 	if err != nil {
@@ -87,10 +86,22 @@ func (s *Server) fetchDiscovery(ctx context.Context, rawURL string) (*openIDConf
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read discovery document: %w", err)
+		return nil, fmt.Errorf("read %s: %w", doc, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("discovery endpoint answered %d", resp.StatusCode)
+		return nil, fmt.Errorf("%s endpoint answered %d", endpoint, resp.StatusCode)
+	}
+	return raw, nil
+}
+
+// fetchDiscovery GETs and decodes the discovery document; a non-200 answer or a body that is not JSON is
+// an error, as the Feign client's error decoder and Gson decoder make it.
+func (s *Server) fetchDiscovery(ctx context.Context, rawURL string) (*openIDConfiguration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	raw, err := s.outboundGET(ctx, rawURL, "discovery", "discovery document")
+	if err != nil {
+		return nil, err
 	}
 	var oidc openIDConfiguration
 	if err := json.Unmarshal(raw, &oidc); err != nil {

@@ -2,7 +2,6 @@ package apim
 
 import (
 	"bytes"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -23,13 +22,7 @@ func discover(t *testing.T, sm *sim, wellKnown, kmType string) resp {
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.SetBasicAuth("admin", "admin")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return resp{res.StatusCode, res.Header, raw}
+	return send(t, req)
 }
 
 func TestKMDiscover(t *testing.T) {

@@ -214,6 +214,18 @@ func (r resp) json(t *testing.T) map[string]any {
 	return m
 }
 
+// send does req and reads the whole answer.
+func send(t *testing.T, req *http.Request) resp {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return resp{res.StatusCode, res.Header, raw}
+}
+
 // call sends a request with admin Basic credentials unless auth overrides the header ("" = none).
 func call(t *testing.T, method, url string, body any, auth ...string) resp {
 	t.Helper()
@@ -241,13 +253,7 @@ func call(t *testing.T, method, url string, body any, auth ...string) resp {
 	} else if auth[0] != "" {
 		req.Header.Set("Authorization", auth[0])
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return resp{res.StatusCode, res.Header, raw}
+	return send(t, req)
 }
 
 func (sm *sim) admin(path string) string { return sm.servlet.URL + adminBase + path }

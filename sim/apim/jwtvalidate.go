@@ -12,7 +12,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -171,21 +170,9 @@ func (s *Server) fetchJWKS(ctx context.Context, rawURL string) ([]jwk, error) {
 	if _, err := url.ParseRequestURI(rawURL); err != nil {
 		return nil, fmt.Errorf("JWKS URL %q: %w", rawURL, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return nil, fmt.Errorf("build JWKS request: %w", err)
-	}
-	resp, err := s.out.Do(req)
+	raw, err := s.outboundGET(ctx, rawURL, "JWKS", "JWKS")
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read JWKS: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("JWKS endpoint answered %d", resp.StatusCode)
 	}
 	return parseJWKS(raw)
 }

@@ -67,17 +67,21 @@ func (s *Server) kmList(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"count": len(list), "list": list})
 }
 
+// readKM reads a KeyManagerDTO request body (POST and PUT).
+func (s *Server) readKM(r *http.Request) (*keyManager, error) {
+	var dto map[string]any
+	if err := readJSON(r, &dto); err != nil {
+		return nil, err
+	}
+	return s.kmFromDTO(dto)
+}
+
 func kmNotFound() *apiError {
 	return newAPIError(http.StatusNotFound, 901411, "Key Manager not found", "Key Manager not found")
 }
 
 func (s *Server) kmCreate(w http.ResponseWriter, r *http.Request) {
-	var dto map[string]any
-	if err := readJSON(r, &dto); err != nil {
-		writeError(w, err)
-		return
-	}
-	km, err := s.kmFromDTO(dto)
+	km, err := s.readKM(r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -101,6 +105,11 @@ func (s *Server) kmCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) kmGet(w http.ResponseWriter, r *http.Request) {
+	s.withKM(w, r, func(km *keyManager) { writeJSON(w, http.StatusOK, s.kmToDTO(km)) })
+}
+
+// withKM runs f on the key manager {id} under s.mu, or answers 404.
+func (s *Server) withKM(w http.ResponseWriter, r *http.Request, f func(km *keyManager)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	km := s.st.kmByID(r.PathValue("id"))
@@ -108,81 +117,66 @@ func (s *Server) kmGet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, kmNotFound())
 		return
 	}
-	writeJSON(w, http.StatusOK, s.kmToDTO(km))
+	f(km)
 }
 
 func (s *Server) kmUpdate(w http.ResponseWriter, r *http.Request) {
-	var dto map[string]any
-	if err := readJSON(r, &dto); err != nil {
-		writeError(w, err)
-		return
-	}
-	upd, err := s.kmFromDTO(dto)
+	upd, err := s.readKM(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.st.kmByID(r.PathValue("id"))
-	if old == nil {
-		writeError(w, kmNotFound())
-		return
-	}
-	if old.Name != upd.Name {
-		writeError(w, badRequest("Key Manager name couldn't able to change"))
-		return
-	}
-	// encryptKeyManagerConfigurationValues: a masked field sent back as "*****" keeps its stored value.
-	for _, f := range s.connectorFields(old.Type) {
-		if f.mask && upd.Props[f.name] == maskedValue {
-			if v, ok := old.Props[f.name]; ok {
-				upd.Props[f.name] = v
+	s.withKM(w, r, func(old *keyManager) {
+		if old.Name != upd.Name {
+			writeError(w, badRequest("Key Manager name couldn't able to change"))
+			return
+		}
+		// encryptKeyManagerConfigurationValues: a masked field sent back as "*****" keeps its stored value.
+		for _, f := range s.connectorFields(old.Type) {
+			if f.mask && upd.Props[f.name] == maskedValue {
+				if v, ok := old.Props[f.name]; ok {
+					upd.Props[f.name] = v
+				}
 			}
 		}
-	}
-	if err := s.validateKM(upd); err != nil {
-		writeError(w, err)
-		return
-	}
-	upd.ID = old.ID
-	*old = *upd
-	// The update event re-puts the KM into the gateway's issuer map, so it becomes the latest registered.
-	s.st.seq++
-	old.registered = s.st.seq
-	delete(s.st.jwks, old.ID)
-	s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s updated", old.Name)
-	writeJSON(w, http.StatusOK, s.kmToDTO(old))
+		if err := s.validateKM(upd); err != nil {
+			writeError(w, err)
+			return
+		}
+		upd.ID = old.ID
+		*old = *upd
+		// The update event re-puts the KM into the gateway's issuer map, so it becomes the latest registered.
+		s.st.seq++
+		old.registered = s.st.seq
+		delete(s.st.jwks, old.ID)
+		s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s updated", old.Name)
+		writeJSON(w, http.StatusOK, s.kmToDTO(old))
+	})
 }
 
 func (s *Server) kmDelete(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	km := s.st.kmByID(r.PathValue("id"))
-	if km == nil {
-		writeError(w, kmNotFound())
-		return
-	}
-	if km.Name == residentKMName {
-		// UNCONFIRMED (api-manager-4.md §2 says only "cannot be deleted"): chose APIAdminImpl's
-		// "Resident Key Manager couldn't delete" with ExceptionCodes.INTERNAL_ERROR.
-		writeError(w, newAPIError(http.StatusInternalServerError, 900967, "General Error", residentKMName+" couldn't delete"))
-		return
-	}
-	if s.st.kmInUse(km) {
-		writeError(w, newAPIError(http.StatusPreconditionFailed, 902015,
-			"Key Manager is already used by an API or an Application.", "Key Manager is already used by an API or an Application."))
-		return
-	}
-	for i, k := range s.st.kms {
-		if k == km {
-			s.st.kms = append(s.st.kms[:i], s.st.kms[i+1:]...)
-			break
+	s.withKM(w, r, func(km *keyManager) {
+		if km.Name == residentKMName {
+			// UNCONFIRMED (api-manager-4.md §2 says only "cannot be deleted"): chose APIAdminImpl's
+			// "Resident Key Manager couldn't delete" with ExceptionCodes.INTERNAL_ERROR.
+			writeError(w, newAPIError(http.StatusInternalServerError, 900967, "General Error", residentKMName+" couldn't delete"))
+			return
 		}
-	}
-	delete(s.st.jwks, km.ID)
-	s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s deleted", km.Name)
-	w.WriteHeader(http.StatusOK)
+		if s.st.kmInUse(km) {
+			writeError(w, newAPIError(http.StatusPreconditionFailed, 902015,
+				"Key Manager is already used by an API or an Application.", "Key Manager is already used by an API or an Application."))
+			return
+		}
+		for i, k := range s.st.kms {
+			if k == km {
+				s.st.kms = append(s.st.kms[:i], s.st.kms[i+1:]...)
+				break
+			}
+		}
+		delete(s.st.jwks, km.ID)
+		s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s deleted", km.Name)
+		w.WriteHeader(http.StatusOK)
+	})
 }
 
 // adminSettings exposes keyManagerConfiguration[] so clients can see which connector types exist and

@@ -130,7 +130,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, len(specs))
 	for _, sp := range specs {
 		addr := net.JoinHostPort(bind, strconv.Itoa(sp.port))
-		ln, err := net.Listen("tcp", addr)
+		var cert *tls.Certificate
+		if sp.tls {
+			cert = &s.tlsCert
+		}
+		srv, ln, err := simnet.Listen(addr, sp.handler, cert)
 		if err != nil {
 			for _, srv := range servers {
 				_ = srv.Close()
@@ -138,9 +142,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.log.Error("org.apache.catalina.core.StandardService", "Failed to start %s on %s: %v", sp.name, addr, err)
 			return fmt.Errorf("listen %s (%s): %w", addr, sp.name, err)
 		}
-		srv := &http.Server{Handler: sp.handler, ReadHeaderTimeout: 30 * time.Second}
 		if sp.tls {
-			srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.tlsCert}, MinVersion: tls.VersionTLS12}
 			ln = tls.NewListener(ln, srv.TLSConfig)
 		}
 		servers = append(servers, srv)

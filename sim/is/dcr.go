@@ -43,6 +43,13 @@ func dcrStatus(w http.ResponseWriter, status int) {
 	w.WriteHeader(status)
 }
 
+// dcrJSON writes an ApplicationDTO body (dcrBody).
+func dcrJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
 // decodeDCR reads a request body the way Jackson with fail-on-unknown-properties does: the first
 // unknown field in document order is "Unrecognized field : <name>" (§7).
 func decodeDCR(r *http.Request, known map[string]bool) (*dcrRequest, map[string]json.RawMessage, error) {
@@ -203,9 +210,7 @@ func (s *server) dcrCreate(w http.ResponseWriter, r *http.Request) {
 	body := s.dcrBody(a)
 	s.mu.Unlock()
 	s.log.Info(logDCR, "OAuth application %s registered with client id %s (token type %s)", a.name, a.clientID, a.tokenType)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	_, _ = w.Write(body)
+	dcrJSON(w, http.StatusCreated, body)
 }
 
 func applyLifetimes(a *app, req *dcrRequest) {
@@ -228,50 +233,41 @@ func applyLifetimes(a *app, req *dcrRequest) {
 
 // dcrGet serves GET /register/{client_id}: 200, or 401 without body for an unknown client (§7).
 func (s *server) dcrGet(w http.ResponseWriter, r *http.Request) {
-	if !s.adminAuth(r) {
-		dcrStatus(w, http.StatusUnauthorized)
-		return
-	}
-	s.mu.Lock()
-	a := s.apps[r.PathValue("client_id")]
-	var body []byte
-	if a != nil {
-		body = s.dcrBody(a)
-	}
-	s.mu.Unlock()
-	if a == nil {
-		dcrStatus(w, http.StatusUnauthorized)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	s.dcrLookup(w, r, func() *app { return s.apps[r.PathValue("client_id")] })
 }
 
 // dcrByName serves GET /register?client_name=<name>. derived (§7): a missing application is a NOT_FOUND
 // error code, which maps to 401 without body like the client-id lookups.
 func (s *server) dcrByName(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("client_name")
+	s.dcrLookup(w, r, func() *app {
+		for _, a := range s.apps {
+			if name != "" && a.name == name {
+				return a
+			}
+		}
+		return nil
+	})
+}
+
+// dcrLookup answers 200 with the application find picks (called under s.mu), or 401 without body when
+// it picks none or the caller is not the admin (§7).
+func (s *server) dcrLookup(w http.ResponseWriter, r *http.Request, find func() *app) {
 	if !s.adminAuth(r) {
 		dcrStatus(w, http.StatusUnauthorized)
 		return
 	}
-	name := r.URL.Query().Get("client_name")
 	s.mu.Lock()
 	var body []byte
-	for _, a := range s.apps {
-		if name != "" && a.name == name {
-			body = s.dcrBody(a)
-			break
-		}
+	if a := find(); a != nil {
+		body = s.dcrBody(a)
 	}
 	s.mu.Unlock()
 	if body == nil {
 		dcrStatus(w, http.StatusUnauthorized)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	dcrJSON(w, http.StatusOK, body)
 }
 
 // dcrUpdate serves PUT /register/{client_id} → 200. UNCONFIRMED (§7): fields absent from the update
@@ -330,9 +326,7 @@ func (s *server) dcrUpdate(w http.ResponseWriter, r *http.Request) {
 	body := s.dcrBody(a)
 	s.mu.Unlock()
 	s.log.Info(logDCR, "OAuth application with client id %s updated", id)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	dcrJSON(w, http.StatusOK, body)
 }
 
 // dcrDelete serves DELETE /register/{client_id} → 204. The app's tokens stop being valid.

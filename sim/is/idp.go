@@ -44,14 +44,9 @@ type idpRequest struct {
 	HomeRealmIdentifier string          `json:"homeRealmIdentifier"`
 }
 
-// idpError writes the {code, message, description, traceId} error of the server APIs. UNCONFIRMED
-// (identity-providers-v1.yaml gives only the shape): the IDP-6xxxx codes and texts; chose IDP-60001 bad
-// request, IDP-60002 not found, IDP-60003 conflict.
-func idpError(w http.ResponseWriter, status int, code, msg, desc string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(orderedJSON([]kv{{"code", code}, {"message", msg}, {"description", desc}, {"traceId", newUUID()}}))
-}
+// Errors of the identity-provider API are the server APIs' {code, message, description, traceId} body
+// (apiError). UNCONFIRMED (identity-providers-v1.yaml gives only the shape): the IDP-6xxxx codes and texts;
+// chose IDP-60001 bad request, IDP-60002 not found, IDP-60003 conflict.
 
 // parseIdPCert decodes one certificates[] entry: base64 of a PEM block (the console's encoding), or
 // base64 DER.
@@ -100,7 +95,7 @@ func (s *server) idpCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		idpError(w, http.StatusBadRequest, "IDP-60001", "Invalid input.", err.Error())
+		apiError(w, http.StatusBadRequest, "IDP-60001", "Invalid input.", err.Error())
 		return
 	}
 	g := s.gs
@@ -108,7 +103,7 @@ func (s *server) idpCreate(w http.ResponseWriter, r *http.Request) {
 	for _, o := range g.idps {
 		if o.name == p.name {
 			g.mu.Unlock()
-			idpError(w, http.StatusConflict, "IDP-60003", "Identity Provider already exists.",
+			apiError(w, http.StatusConflict, "IDP-60003", "Identity Provider already exists.",
 				"Identity Provider with the name "+p.name+" already exists.")
 			return
 		}
@@ -180,7 +175,7 @@ func (s *server) idpByID(id string) *idp {
 }
 
 func idpNotFound(w http.ResponseWriter, id string) {
-	idpError(w, http.StatusNotFound, "IDP-60002", "Resource not found.",
+	apiError(w, http.StatusNotFound, "IDP-60002", "Resource not found.",
 		"Unable to find a resource matching the provided identity provider identifier "+id+".")
 }
 

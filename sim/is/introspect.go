@@ -80,13 +80,7 @@ func (s *server) introspectAccess(tok string, now time.Time) []byte {
 	if t.jwt {
 		tt = "JWT"
 	}
-	pairs := []kv{{"active", true}}
-	if len(t.scopes) > 0 {
-		pairs = append(pairs, kv{"scope", strings.Join(t.scopes, " ")})
-	}
-	pairs = append(pairs,
-		kv{"client_id", t.clientID},
-		kv{"username", t.user + "@carbon.super"},
+	pairs := append(introspectHead(t),
 		kv{"token_type", tt},
 		kv{"exp", t.expiry().Unix()},
 		kv{"iat", t.issued.Unix()},
@@ -105,17 +99,20 @@ func (s *server) introspectRefresh(tok string, now time.Time) []byte {
 	if t == nil || !t.refreshActive(now) {
 		return nil
 	}
-	pairs := []kv{{"active", true}}
-	if len(t.scopes) > 0 {
-		pairs = append(pairs, kv{"scope", strings.Join(t.scopes, " ")})
-	}
-	pairs = append(pairs,
-		kv{"client_id", t.clientID},
-		kv{"username", t.user + "@carbon.super"},
+	pairs := append(introspectHead(t),
 		kv{"token_type", "Refresh"},
 		kv{"exp", t.refreshExpiry().Unix()},
 		kv{"iat", t.refreshIssued.Unix()},
 		kv{"nbf", t.refreshIssued.Unix()},
 	)
 	return orderedJSON(pairs)
+}
+
+// introspectHead opens every active answer: active, scope (when the token has any), client_id, username.
+func introspectHead(t *token) []kv {
+	pairs := []kv{{"active", true}}
+	if len(t.scopes) > 0 {
+		pairs = append(pairs, kv{"scope", strings.Join(t.scopes, " ")})
+	}
+	return append(pairs, kv{"client_id", t.clientID}, kv{"username", t.user + "@carbon.super"})
 }

@@ -11,18 +11,16 @@ const authorizeAll = "[oauth]\nauthorize_all_scopes = true\n"
 
 func (s *sim) adminJSON(method, path string, body any) resp {
 	s.t.Helper()
-	var buf bytes.Buffer
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		buf.Write(b)
-	}
-	return s.do(method, path, &buf, map[string]string{"Content-Type": "application/json", "Authorization": basic("admin", "admin")})
+	return s.adminBody(method, path, "application/json", body)
 }
 
 func (s *sim) adminSCIM(method, path string, body any) resp {
+	s.t.Helper()
+	return s.adminBody(method, path, "application/scim+json", body)
+}
+
+// adminBody sends body, JSON-encoded as contentType, with the admin's Basic credentials.
+func (s *sim) adminBody(method, path, contentType string, body any) resp {
 	s.t.Helper()
 	var buf bytes.Buffer
 	if body != nil {
@@ -32,7 +30,7 @@ func (s *sim) adminSCIM(method, path string, body any) resp {
 		}
 		buf.Write(b)
 	}
-	return s.do(method, path, &buf, map[string]string{"Content-Type": "application/scim+json", "Authorization": basic("admin", "admin")})
+	return s.do(method, path, &buf, map[string]string{"Content-Type": contentType, "Authorization": basic("admin", "admin")})
 }
 
 // apiResource registers an API resource holding scopes and returns its id.

@@ -181,8 +181,7 @@ func (s *server) roleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in roleInput
-	if err := decodeBody(r, &in); err != nil {
-		scimError(w, http.StatusBadRequest, "invalidSyntax", "Request is unparsable, syntactically incorrect, or violates schema.")
+	if !decodeSCIM(w, r, &in) {
 		return
 	}
 	s.m.mu.Lock()
@@ -225,8 +224,7 @@ func (s *server) roleSearch(w http.ResponseWriter, r *http.Request) {
 		StartIndex *int   `json:"startIndex"`
 		Count      *int   `json:"count"`
 	}
-	if err := decodeBody(r, &req); err != nil {
-		scimError(w, http.StatusBadRequest, "invalidSyntax", "Request is unparsable, syntactically incorrect, or violates schema.")
+	if !decodeSCIM(w, r, &req) {
 		return
 	}
 	start, count := 1, -1
@@ -271,17 +269,12 @@ func (s *server) roleGet(w http.ResponseWriter, r *http.Request) {
 	if !s.mgmtAuth(w, r) {
 		return
 	}
-	s.m.mu.Lock()
-	ro := s.m.role(r.PathValue("id"))
-	var body []byte
-	if ro != nil {
-		body = s.roleFull(ro)
-	}
-	s.m.mu.Unlock()
+	ro := lockFound(w, r, s.m, s.m.role)
 	if ro == nil {
-		scimNotFound(w)
 		return
 	}
+	body := s.roleFull(ro)
+	s.m.mu.Unlock()
 	writeSCIM(w, http.StatusOK, body)
 }
 
@@ -291,15 +284,11 @@ func (s *server) rolePut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in roleInput
-	if err := decodeBody(r, &in); err != nil {
-		scimError(w, http.StatusBadRequest, "invalidSyntax", "Request is unparsable, syntactically incorrect, or violates schema.")
+	if !decodeSCIM(w, r, &in) {
 		return
 	}
-	s.m.mu.Lock()
-	ro := s.m.role(r.PathValue("id"))
+	ro := lockFound(w, r, s.m, s.m.role)
 	if ro == nil {
-		s.m.mu.Unlock()
-		scimNotFound(w)
 		return
 	}
 	next := *ro
@@ -329,16 +318,12 @@ func (s *server) rolePatch(w http.ResponseWriter, r *http.Request) {
 	if !s.mgmtAuth(w, r) {
 		return
 	}
-	var req patchRequest
-	if err := decodeBody(r, &req); err != nil || len(req.Operations) == 0 {
-		scimError(w, http.StatusBadRequest, "invalidSyntax", "Request is unparsable, syntactically incorrect, or violates schema.")
+	req, ok := decodePatch(w, r)
+	if !ok {
 		return
 	}
-	s.m.mu.Lock()
-	ro := s.m.role(r.PathValue("id"))
+	ro := lockFound(w, r, s.m, s.m.role)
 	if ro == nil {
-		s.m.mu.Unlock()
-		scimNotFound(w)
 		return
 	}
 	next := *ro
@@ -498,11 +483,8 @@ func (s *server) roleDelete(w http.ResponseWriter, r *http.Request) {
 	if !s.mgmtAuth(w, r) {
 		return
 	}
-	s.m.mu.Lock()
-	ro := s.m.role(r.PathValue("id"))
+	ro := lockFound(w, r, s.m, s.m.role)
 	if ro == nil {
-		s.m.mu.Unlock()
-		scimNotFound(w)
 		return
 	}
 	users := ro.users

@@ -36,6 +36,43 @@ func scimNotFound(w http.ResponseWriter) {
 	scimError(w, http.StatusNotFound, "", "Specified resource (e.g., User) or endpoint does not exist.")
 }
 
+// decodeSCIM reads a JSON request body into v; a body that does not decode is answered 400 invalidSyntax
+// and reported false.
+func decodeSCIM(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := decodeBody(r, v); err != nil {
+		scimUnparsable(w)
+		return false
+	}
+	return true
+}
+
+func scimUnparsable(w http.ResponseWriter) {
+	scimError(w, http.StatusBadRequest, "invalidSyntax", "Request is unparsable, syntactically incorrect, or violates schema.")
+}
+
+// decodePatch reads a PatchOp body; one without operations is unparsable like one that does not decode.
+func decodePatch(w http.ResponseWriter, r *http.Request) (patchRequest, bool) {
+	var req patchRequest
+	if err := decodeBody(r, &req); err != nil || len(req.Operations) == 0 {
+		scimUnparsable(w)
+		return req, false
+	}
+	return req, true
+}
+
+// lockFound takes the management lock and looks up the resource named by the {id} path value. When
+// there is none it releases the lock, answers the SCIM 404 and returns nil; otherwise the caller holds
+// m.mu and must release it.
+func lockFound[T any](w http.ResponseWriter, r *http.Request, m *mgmt, find func(id string) *T) *T {
+	m.mu.Lock()
+	v := find(r.PathValue("id"))
+	if v == nil {
+		m.mu.Unlock()
+		scimNotFound(w)
+	}
+	return v
+}
+
 func writeSCIM(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", scimContentType)
 	w.WriteHeader(status)

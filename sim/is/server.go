@@ -131,15 +131,9 @@ func Serve(ctx context.Context, h *home.Home, opt Options) error {
 		return err
 	}
 	addr := net.JoinHostPort(opt.Bind, strconv.Itoa(9443+h.PortOffset()))
-	ln, err := net.Listen("tcp", addr)
+	srv, ln, err := simnet.Listen(addr, s.routes(), &s.tls)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	srv := &http.Server{
-		Handler:           s.routes(),
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{s.tls}, MinVersion: tls.VersionTLS12},
-		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          nil,
 	}
 	s.log.Info("org.wso2.carbon.tomcat.ext.service.ExtendedStandardService", "Starting service Catalina")
 	s.log.Info("org.apache.coyote.http11.Http11NioProtocol", "Starting ProtocolHandler [\"https-jsse-nio-%d\"]", 9443+h.PortOffset())

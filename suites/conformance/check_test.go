@@ -34,6 +34,21 @@ func capability(name string, body func()) {
 func expectNoError(err error, what string, args ...any) {
 	GinkgoHelper()
 	if err != nil {
-		Fail(redact(fmt.Sprintf(what, args...) + ": " + err.Error()))
+		failSpec(fmt.Sprintf(what, args...) + ": " + err.Error())
 	}
 }
+
+// failSpec fails the spec with a redacted message, through Gomega rather than Ginkgo's Fail, so that a
+// capability listed as a known failure can intercept it (InterceptGomegaFailure sees only Gomega's
+// failures).
+func failSpec(message string) {
+	GinkgoHelper()
+	Expect(redact(message)).To(alwaysFail{})
+}
+
+// alwaysFail is a matcher whose failure message is the actual value itself.
+type alwaysFail struct{}
+
+func (alwaysFail) Match(any) (bool, error)                 { return false, nil }
+func (alwaysFail) FailureMessage(actual any) string        { return fmt.Sprint(actual) }
+func (alwaysFail) NegatedFailureMessage(actual any) string { return fmt.Sprint(actual) }

@@ -29,7 +29,7 @@ func expectGatewayAccepts(ctx SpecContext, token, what string) {
 	Eventually(ctx, func() int {
 		a, err := env.APIM.CallAPI(ctx, env.APIPath, token)
 		if err != nil {
-			last = wso2am.GatewayAnswer{Description: err.Error()}
+			last = wso2am.GatewayAnswer{Body: err.Error()}
 			return 0
 		}
 		last = a

@@ -5,6 +5,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/kmconform/kmconform/harness/tokens"
+	"github.com/kmconform/kmconform/harness/topology"
 )
 
 var _ = Describe("Key Manager mismatch", Label("mismatch"), func() {
@@ -14,6 +17,10 @@ var _ = Describe("Key Manager mismatch", Label("mismatch"), func() {
 		capability("km.restriction", func() {
 			token, err := env.APIM.ResidentToken(ctx, env.ResidentApp.ConsumerKey, env.ResidentApp.ConsumerSecret)
 			expectNoError(err, "get a token from the Resident Key Manager")
+			// Positive control: the token is a valid token of the Resident Key Manager, so a refusal below can
+			// only come from the API's restriction, not from a broken token.
+			_, err = tokens.Verify(ctx, env.HTTP, topology.APIMBase+"/oauth2/jwks", token, topology.APIMBase+"/oauth2/token")
+			expectNoError(err, "the Resident Key Manager token does not verify against API-M's own JWKS, so its refusal would prove nothing")
 			a, err := env.APIM.CallAPI(ctx, env.APIPath, token)
 			expectNoError(err, "call the API with the Resident Key Manager token")
 			Expect(a.Status).To(Equal(http.StatusUnauthorized),

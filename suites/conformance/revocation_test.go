@@ -42,7 +42,7 @@ var _ = Describe("Revocation", Label("revocation"), func() {
 				}
 				select {
 				case <-ctx.Done():
-					Fail("interrupted while waiting for the revocation to reach the gateway")
+					failSpec("interrupted while waiting for the revocation to reach the gateway")
 				case <-time.After(iv.Poll):
 				}
 			}
@@ -50,9 +50,9 @@ var _ = Describe("Revocation", Label("revocation"), func() {
 			if in, err := env.IS.Introspect(ctx, env.Discovery.IntrospectionEndpoint, tok.AccessToken); err == nil {
 				isView = fmt.Sprintf("IS introspection says active=%t", in.Active)
 			}
-			Fail(redact(fmt.Sprintf(
+			failSpec(fmt.Sprintf(
 				"the gateway still accepted the token %s after it was revoked at IS (%s; last gateway answer: %s): the revocation notification did not reach API-M — check IS's [[event_listener]] token_revocation block and the notification handler JAR in IS's repository/components/dropins",
-				iv.Timeout, isView, last)))
+				iv.Timeout, isView, last))
 		})
 	})
 })

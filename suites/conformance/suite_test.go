@@ -15,6 +15,7 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/kmconform/kmconform/harness/cellrun"
+	"github.com/kmconform/kmconform/harness/evidence"
 	"github.com/kmconform/kmconform/harness/topology"
 )
 
@@ -37,41 +38,36 @@ func TestConformance(t *testing.T) {
 var _ = BeforeSuite(func(ctx SpecContext) {
 	cfg, err := cellrun.Load(*configPath)
 	if err != nil {
-		Fail(err.Error())
+		Fail(evidence.Redact(err.Error()))
 	}
-	s, err := cellrun.Start(ctx, cfg, GinkgoWriter)
-	session = s
-	// Evidence first, teardown second — also after a failed setup and after Ctrl-C.
+	if session, err = cellrun.New(cfg); err != nil {
+		Fail(evidence.Redact(err.Error()))
+	}
+	// Evidence first, teardown second — registered before anything is created, so that they also run
+	// after a failed or panicking setup and after Ctrl-C.
 	DeferCleanup(func(ctx SpecContext) {
 		if err := session.SaveEvidence(ctx); err != nil {
 			GinkgoWriter.Printf("saving evidence: %v\n", err)
 		}
 		Expect(session.Close(ctx)).To(Succeed(), "tear down the cell")
-	}, NodeTimeout(3*time.Minute))
-	if err != nil {
+	}, NodeTimeout(5*time.Minute))
+
+	if err := session.Start(ctx, GinkgoWriter); err != nil {
 		var step *topology.StepError
-		if s != nil && errors.As(err, &step) {
-			if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known {
+		if errors.As(err, &step) {
+			if e, known := session.Cell.ExpectSetup(step.ID, err.Error()); known {
 				AddReportEntry("expected-failure", e.Link, ReportEntryVisibilityNever)
 				Skip(fmt.Sprintf("XFAIL (%s): %s — %s", e.Link, e.Reason, redact(err.Error())))
 			}
 		}
 		Fail(redact(err.Error()))
 	}
-	env = s.Env
+	env = session.Env
 	for _, st := range env.Steps {
 		AddReportEntry("setup: "+st.Name, st.Duration.Round(time.Millisecond).String(), ReportEntryVisibilityNever)
 	}
-	AddReportEntry("cell", s.Cell.Name(), ReportEntryVisibilityNever)
-}, NodeTimeout(30*time.Minute))
+	AddReportEntry("cell", session.Cell.Name(), ReportEntryVisibilityNever)
+})
 
 // redact masks every secret the setup saw and every secret-shaped value.
-func redact(s string) string {
-	if env != nil && env.Redactor != nil {
-		return env.Redactor.Redact(s)
-	}
-	if session != nil && session.Env != nil {
-		return session.Env.Redactor.Redact(s)
-	}
-	return s
-}
+func redact(s string) string { return session.Redact(s) }
