@@ -176,13 +176,13 @@ func TestInterruptedProcessRunCleansUp(t *testing.T) {
 }
 
 // upDown brings a cell up, checks it stays up after kmconform exits, and takes it down.
-func upDown(t *testing.T, target string, running func() int) {
+func upDown(t *testing.T, target string, upArgs, downArgs []string, running func() int) {
 	t.Helper()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the up state and credentials live under the user cache folder
 	before := running()
 	// Whatever fails below, nothing of this cell may outlive the test.
 	t.Cleanup(func() { kmconform(t, "down", "--all") })
-	up := kmconform(t, "up", "--target", target, "--is", "7.1.0", "--apim", "4.5.0")
+	up := kmconform(t, append([]string{"up", "--target", target, "--is", "7.1.0", "--apim", "4.5.0"}, upArgs...)...)
 	if up.exit != 0 {
 		t.Fatalf("up: exit %d; output:\n%s", up.exit, up.output)
 	}
@@ -202,9 +202,12 @@ func upDown(t *testing.T, target string, running func() int) {
 	if again.exit != 2 || !strings.Contains(again.output, "already up") {
 		t.Errorf("a second up: exit %d; output:\n%s", again.exit, again.output)
 	}
-	down := kmconform(t, "down", "--is", "7.1.0", "--apim", "4.5.0")
+	down := kmconform(t, append([]string{"down"}, downArgs...)...)
 	if down.exit != 0 {
 		t.Fatalf("down: exit %d; output:\n%s", down.exit, down.output)
+	}
+	if n := strings.Count(down.output, " is down"); n != 1 {
+		t.Errorf("down took %d cells down, want exactly this one:\n%s", n, down.output)
 	}
 	if got := running(); got != before {
 		t.Errorf("after down, %d nodes are running, want %d", got, before)
@@ -215,27 +218,13 @@ func upDown(t *testing.T, target string, running func() int) {
 }
 
 func TestUpDownProcesses(t *testing.T) {
-	upDown(t, "sim", func() int { return kmsimProcesses(t) })
+	upDown(t, "sim", nil, []string{"--all"}, func() int { return kmsimProcesses(t) })
 }
 
 func TestUpDownContainers(t *testing.T) {
 	requireDocker(t)
-	upDown(t, "sim-docker", func() int { return labelledRunning(t) })
-}
-
-// labelledRunning counts running kmconform containers.
-func labelledRunning(t *testing.T) int {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
-	if err != nil {
-		t.Fatalf("docker client: %v", err)
-	}
-	defer cli.Close()
-	ctrs, err := cli.ContainerList(ctx, client.ContainerListOptions{Filters: make(client.Filters).Add("label", docker.LabelManaged+"=true")})
-	if err != nil {
-		t.Fatalf("list containers: %v", err)
-	}
-	return len(ctrs.Items)
+	id := runID(t)
+	// Counted by this run's label: other packages' tests create kmconform containers at the same time.
+	upDown(t, "sim-docker", []string{"--run-id", id}, []string{"--is", "7.1.0", "--apim", "4.5.0"},
+		func() int { return labelled(t, id+"-"+cellName) })
 }

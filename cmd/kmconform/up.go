@@ -188,7 +188,12 @@ func downCommand(args []string, stdout, stderr io.Writer) error {
 	var paths []string
 	switch {
 	case *all:
-		paths, _ = filepath.Glob(filepath.Join(dir, "is-*_apim-*.json"))
+		matches, _ := filepath.Glob(filepath.Join(dir, "is-*_apim-*.json"))
+		for _, m := range matches {
+			if !strings.HasSuffix(m, "-credentials.json") {
+				paths = append(paths, m)
+			}
+		}
 	case *isV != "" && *amV != "":
 		paths = []string{filepath.Join(dir, "is-"+*isV+"_apim-"+*amV+".json")}
 	default:
@@ -242,8 +247,9 @@ func readUpState(statePath string) (*upState, error) {
 		return nil, err
 	}
 	var st upState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("state file %s is damaged (%v): remove it and run 'kmconform clean'", statePath, err)
+	if err := json.Unmarshal(b, &st); err != nil || st.Cell == "" || (st.Process == nil && st.RunID == "") {
+		// Never act on a state without its run: an empty run id would mean every kmconform container.
+		return nil, fmt.Errorf("state file %s is damaged: remove it and run 'kmconform clean'", statePath)
 	}
 	return &st, nil
 }
