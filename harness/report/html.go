@@ -21,13 +21,13 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.4em .7em;text-align:left}
 .passed{background:#d8f5d0}.known-failure,.not-supported,.skipped{background:#fff2c2}.stale{background:#ffd9a8}
 .regression{background:#f8c9c9;font-weight:bold}.none{color:#999}
-li{margin:.3em 0}code{font-size:12px}
+li{margin:.3em 0}code{font-size:12px}a{color:inherit}
 </style></head><body>
 <h1>kmconform matrix</h1>
 <p>Generated {{.M.Generated.Format "2006-01-02 15:04 MST"}}. {{.S.Cells}} cells: {{.S.Passed}} passed,
 {{.S.KnownFailures}} with known incompatibilities only, {{.S.Stale}} with stale expectations, {{.S.Regressions}} with regressions.</p>
 <table><tr><th>IS \ API-M</th>{{range .AM}}<th>{{.}}</th>{{end}}</tr>
-{{range $is := .IS}}<tr><th>{{$is}}</th>{{range $am := $.AM}}{{$c := cell $.M $is $am}}<td class="{{class $c}}">{{label $c}}</td>{{end}}</tr>
+{{range $is := .IS}}<tr><th>{{$is}}</th>{{range $am := $.AM}}{{$c := cell $.M $is $am}}<td class="{{class $c}}">{{if $c}}<a href="#{{$c.Name}}">{{label $c}}</a>{{else}}{{label $c}}{{end}}</td>{{end}}</tr>
 {{end}}</table>
 {{if .Regressions}}<h2>Regressions</h2><p>Failures no matrix entry explains: act on these.</p><ul>{{range .Regressions}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Stale}}<h2>Stale expectations</h2><p>Known failures that passed: remove or narrow their matrix entries.</p><ul>{{range .Stale}}<li>{{.}}</li>{{end}}</ul>{{end}}
