@@ -47,7 +47,7 @@ type config struct {
 	envs     []environment
 
 	gatewayCacheEnabled bool
-	gatewayCacheTTL     time.Duration // [apim.cache.gateway_token] expiry_time
+	gatewayCacheTTL     time.Duration // [apim.cache.gateway_token] expiry_time (JWT path only)
 	introspectCacheTTL  time.Duration // apim.cache.token_expiry_time (the IntrospectionCache)
 }
 
@@ -56,9 +56,9 @@ func readConfig(h *home.Home) config {
 	c.admin, c.password = h.SuperAdmin()
 	c.gatewayCacheEnabled = h.Bool(true, "apim", "cache", "gateway_token", "enable")
 	c.gatewayCacheTTL = durationAt(h, 900*time.Second, "apim", "cache", "gateway_token", "expiry_time")
-	// The IntrospectionCache TTL is apim.cache.token_expiry_time, default 900 s (api-manager-4.md §7);
-	// without it the gateway token cache's expiry applies.
-	c.introspectCacheTTL = durationAt(h, c.gatewayCacheTTL, "apim", "cache", "token_expiry_time")
+	// The IntrospectionCache TTL is apim.cache.token_expiry_time, default 900 s (api-manager-4.md §7),
+	// independent of [apim.cache.gateway_token].
+	c.introspectCacheTTL = durationAt(h, 900*time.Second, "apim", "cache", "token_expiry_time")
 	for _, t := range h.Tables("apim", "gateway", "environment") {
 		name, _ := t["name"].(string)
 		if name == "" {

@@ -27,7 +27,9 @@ func dcrTargetOf(km *keyManager, clientID string) dcrTarget {
 }
 
 // authorize sets the connector's credentials: Basic Username:Password, or for MutualTLS (4.6+) the
-// WSO2-Identity-User header (the client certificate itself is not simulated).
+// WSO2-Identity-User header (identity-server-7.md connector facts).
+// UNCONFIRMED (neither reference describes the MutualTLS request beyond that header): chose to send the
+// WSO2-Identity-User header only — no client certificate is presented and no Authorization header is set.
 func (t dcrTarget) authorize(req *http.Request) {
 	if t.authMode == "MutualTLS" {
 		req.Header.Set("WSO2-Identity-User", t.identityUser)

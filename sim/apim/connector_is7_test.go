@@ -56,6 +56,26 @@ func TestGenerateKeysIS7DCRRequest(t *testing.T) {
 	}
 }
 
+func TestGenerateKeysMutualTLSHeaderOnly(t *testing.T) {
+	// identity-server-7.md connector facts / api-manager-4.md §2.2 (4.6+, connector 2.0.8): MutualTLS
+	// authenticates with the WSO2-Identity-User header. UNCONFIRMED: chose that header only — no
+	// Authorization header and no client certificate.
+	is, hosts := newFakeIS(t, isCert)
+	sm := newSim(t, "4.6.0", defaultTOML, hosts, isCert)
+	km := is.is7KM("IS7")
+	km["additionalProperties"] = map[string]any{"Authentication": "MutualTLS", "MutualTLSOptions": "ServerWide",
+		"IdentityUser": "admin", "api_resource_management_endpoint": is.base + "/api/server/v1/api-resources",
+		"is7_roles_endpoint": is.base + "/scim2/v2/Roles"}
+	sm.createKM(km)
+	r := call(t, "POST", sm.dev("/applications"), map[string]any{"name": "App", "throttlingPolicy": "Unlimited"})
+	expect(t, sm.genKeys(str(r.json(t)["applicationId"]), "IS7"), http.StatusOK)
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	if len(is.dcr) != 1 || is.dcrAuth[0] != "" || is.dcrUser[0] != "admin" {
+		t.Fatalf("DCR auth %q, WSO2-Identity-User %q", is.dcrAuth, is.dcrUser)
+	}
+}
+
 func TestGenerateKeysErrors(t *testing.T) {
 	// api-manager-4.md §5 error table.
 	is, hosts := newFakeIS(t, isCert)

@@ -55,10 +55,10 @@ func (s *Server) kmDiscover(w http.ResponseWriter, r *http.Request) {
 		"issuer": oidc.Issuer, "introspectionEndpoint": oidc.IntrospectionEndpoint,
 		"clientRegistrationEndpoint": oidc.RegistrationEndpoint, "authorizeEndpoint": oidc.AuthorizationEndpoint,
 		"tokenEndpoint": oidc.TokenEndpoint, "revokeEndpoint": oidc.RevocationEndpoint,
-		// DOC-4.4 and IV2 (api-manager-4.md §2): import fills UserInfo from the discovery document
-		// (oauth2/userinfo on IS 7), which must then be changed to scim2/Me by hand. This is the pitfall the
-		// harness checks for, so it is reproduced.
-		// UNCONFIRMED: the one carbon-apimgt copy of the mapping seen does not set it; the docs say it is filled.
+		// api-manager-4.md §2 "Discover": DOC-4.4 and IV2 warn that import fills UserInfo from the discovery
+		// document (oauth2/userinfo on IS 7), which must then be changed to scim2/Me by hand.
+		// UNCONFIRMED (§2 "Discover" lists the mapped fields without userInfoEndpoint; only the DOC-4.4/IV2
+		// warning says it is filled): chose to fill it from userinfo_endpoint on every version.
 		"userInfoEndpoint": oidc.UserinfoEndpoint,
 		"enabled":          true, "enableTokenGeneration": true, "enableMapOAuthConsumerApps": true,
 		"enableOAuthAppCreation": true, "enableSelfValidationJWT": true,

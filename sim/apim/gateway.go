@@ -47,11 +47,16 @@ func (e *gwError) status() int {
 	return http.StatusUnauthorized
 }
 
+// wwwAuthenticate is the 401 challenge header of the gateway (see writeGatewayError).
+const wwwAuthenticate = `Bearer realm="WSO2 API Manager" error="invalid_token", error_description="The provided token is invalid"`
+
 func writeGatewayError(w http.ResponseWriter, e *gwError) {
 	st := e.status()
 	if st == http.StatusUnauthorized {
-		// UNCONFIRMED (api-manager-4.md §6, §11 item 10): chose the OAuth authenticator's challenge alone.
-		w.Header().Set("WWW-Authenticate", `Bearer realm="WSO2 API Manager", error="invalid_token", error_description="The provided token is invalid"`)
+		// api-manager-4.md §6: `<challenges> error="invalid_token", error_description="…"` — the challenge
+		// list and error= are separated by a space only.
+		// UNCONFIRMED (§6, §11 item 10): chose the OAuth authenticator's challenge alone as <challenges>.
+		w.Header().Set("WWW-Authenticate", wwwAuthenticate)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(st)

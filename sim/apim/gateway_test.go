@@ -78,7 +78,9 @@ func TestGatewayIS7JWTSelfValidation(t *testing.T) {
 	}
 	r = call(t, "GET", gw, nil, "")
 	gwBody(t, r, 401, "900902", "Missing Credentials", "Invalid Credentials. Make sure your API invocation call has a header: 'Authorization : Bearer ACCESS_TOKEN' or 'Authorization : Basic ACCESS_TOKEN' or 'ApiKey : API_KEY'")
-	if !strings.Contains(r.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+	// §6: "<challenges> error=…" with no comma after the challenge list; the list itself is UNCONFIRMED
+	// (§11 item 10): chose the OAuth authenticator's `Bearer realm="WSO2 API Manager"` alone.
+	if r.header.Get("WWW-Authenticate") != `Bearer realm="WSO2 API Manager" error="invalid_token", error_description="The provided token is invalid"` {
 		t.Fatalf("WWW-Authenticate %q", r.header.Get("WWW-Authenticate"))
 	}
 	gwBody(t, call(t, "GET", gw, nil, bearer("a.b")), 401, "900901", "Invalid Credentials", descInvalidJWT)
@@ -128,7 +130,8 @@ func TestGatewayJWKSRefetchAndFailure(t *testing.T) {
 	g.is.kid = "is-kid-3"
 	g.is.mu.Unlock()
 	r := call(t, "GET", gw, nil, bearer(g.isToken(t, nil)))
-	gwBody(t, r, 500, "900900", "Unclassified Authentication Failure", "")
+	// UNCONFIRMED (§6 gives code, status and message only): chose the description "Error while retrieving JWKS".
+	gwBody(t, r, 500, "900900", "Unclassified Authentication Failure", "Error while retrieving JWKS")
 	if !strings.Contains(g.sm.logBuf.String(), "java.net.ConnectException") {
 		t.Fatalf("JWKS failure not logged like Java:\n%s", g.sm.logBuf.String())
 	}

@@ -278,6 +278,7 @@ type fakeIS struct {
 	mu       sync.Mutex
 	dcr      []map[string]any
 	dcrAuth  []string
+	dcrUser  []string          // WSO2-Identity-User header of each DCR call
 	active   map[string]string // opaque token → client_id while active
 	kid      string
 	signKey  *rsa.PrivateKey
@@ -295,6 +296,7 @@ func newFakeIS(t *testing.T, cert *x509.Certificate) (*fakeIS, simnet.Hosts) {
 		f.mu.Lock()
 		f.dcr = append(f.dcr, body)
 		f.dcrAuth = append(f.dcrAuth, r.Header.Get("Authorization"))
+		f.dcrUser = append(f.dcrUser, r.Header.Get("WSO2-Identity-User"))
 		f.mu.Unlock()
 		writeJSON(w, http.StatusCreated, map[string]any{"client_id": "is-client-" + str(body["client_name"]), "client_secret": "is-secret",
 			"client_name": body["client_name"]})

@@ -13,9 +13,15 @@ import (
 )
 
 // validateOpaque is the key-validation path for opaque tokens and for JWTs whose KM has no validator
-// (api-manager-4.md §6 step 3): invalid-token cache, gateway token cache, KM election, IntrospectionCache,
-// then the elected KM's introspection. The IntrospectionCache is not touched by /notify, so revocation in
-// this mode converges only when the entry expires (§7).
+// (api-manager-4.md §6 step 3): invalid-token cache, KM election, then the IntrospectionCache in front of
+// the elected KM's introspection. The IntrospectionCache (TTL apim.cache.token_expiry_time, default 900 s)
+// is the only cache on this path: a revocation at the KM is seen when its entry expires (§7); no cache with
+// the [apim.cache.gateway_token] TTL sits in front of it.
+// UNCONFIRMED (§7 "Introspection mode does not converge through notify … the gateway caches by full token
+// while IS sends the jti"): chose that this cache, keyed by the full token, is the one the revocation
+// listener's removeTokenFromGatewayCache clears, so only a notification carrying the full token itself
+// (an opaque Default token) ends an entry early; IS sends a JWT app's jti, which never matches. Whether
+// [apim.cache.gateway_token] enable=false also turns it off: chose no.
 func (s *Server) validateOpaque(r *http.Request, tok string, a *apiSpec) (*tokenInfo, *gwError) {
 	now := s.now()
 	fail := func(code string) *gwError { return accessFailure(a, code) }
@@ -24,26 +30,14 @@ func (s *Server) validateOpaque(r *http.Request, tok string, a *apiSpec) (*token
 		s.mu.Unlock()
 		return nil, fail("900901")
 	}
-	var info *tokenInfo
-	if e, ok := s.st.tokenCache[tok]; ok && s.cfg.gatewayCacheEnabled && now.Before(e.expires) {
-		cp := e.info
-		info = &cp
-	}
 	km := s.electKM(tok, a)
 	s.mu.Unlock()
-	if info == nil {
-		if km == nil {
-			return nil, fail("900901")
-		}
-		var gerr *gwError
-		if info, gerr = s.tokenMetadata(r, km, tok, a); gerr != nil {
-			return nil, gerr
-		}
-		if s.cfg.gatewayCacheEnabled {
-			s.mu.Lock()
-			s.st.tokenCache[tok] = cacheEntry{info: *info, expires: earliest(now.Add(s.cfg.gatewayCacheTTL), info.exp)}
-			s.mu.Unlock()
-		}
+	if km == nil {
+		return nil, fail("900901")
+	}
+	info, gerr := s.tokenMetadata(r, km, tok, a)
+	if gerr != nil {
+		return nil, gerr
 	}
 	if now.After(info.exp) {
 		return nil, fail("900901")
@@ -69,15 +63,11 @@ func accessFailure(a *apiSpec, code string) *gwError {
 
 // electKM is DefaultKeyValidationHandler's choice (api-manager-4.md §6 step 3): the only KM of the tenant
 // if there is one (when allowed); for keyManagers=["all"] the first KM whose canHandleToken holds; else the
-// API's listed KMs in order. Called with s.mu held.
-// UNCONFIRMED (§6: "first KM in map iteration order"): chose registration order, Resident KM first.
+// API's listed KMs in order. "The tenant's KMs" are those the gateway holds, in keyManagerMap order: the
+// Resident KM first (derived and UNCONFIRMED, see gatewayKMs), then put order (an update re-puts a KM at
+// the end). Called with s.mu held.
 func (s *Server) electKM(tok string, a *apiSpec) *keyManager {
-	var kms []*keyManager
-	for _, km := range s.st.kms {
-		if km.Enabled {
-			kms = append(kms, km)
-		}
-	}
+	kms := s.st.heldKMs()
 	pick := func(km *keyManager) *keyManager { cp := *km; return &cp }
 	if len(kms) == 1 {
 		if a.allowsKM(kms[0].Name) {

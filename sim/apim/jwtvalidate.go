@@ -25,28 +25,25 @@ import (
 // UNCONFIRMED (api-manager-4.md §6 says "with timestamp skew" only): chose 5 s.
 const jwtSkew = 5 * time.Second
 
-// kmForIssuer is KeyManagerHolder.getJWTValidator by issuer: only enabled, non-EXCHANGED KMs with
-// self_validate_jwt=true and an issuer have a validator; on an issuer shared by several KMs the last
-// registered wins (OrganizationKeyManagerDto.getKeyManagerDtoByIssuer, api-manager-4.md §2, §6).
+// kmForIssuer is KeyManagerHolder.getJWTValidator by issuer (api-manager-4.md §2 "Issuer collision", §6
+// step 1): the issuer map names the last enabled, non-EXCHANGED KM put for that issuer (see gatewayKMs);
+// only then is its validator looked at. When that KM has none (self_validate_jwt=false, or no issuer), the
+// token takes the key-validation path: there is no fall-back to an earlier KM with the same issuer.
 func (s *Server) kmForIssuer(iss string) *keyManager {
 	if iss == "" {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var best *keyManager
-	for _, km := range s.st.kms {
-		if !km.Enabled || km.TokenType == "EXCHANGED" || !km.flag("self_validate_jwt", true) || km.prop("issuer") != iss {
-			continue
-		}
-		if best == nil || km.registered > best.registered {
-			best = km
-		}
-	}
-	if best == nil {
+	id, ok := s.st.gw.issuers[iss]
+	if !ok {
 		return nil
 	}
-	cp := *best
+	km := s.st.kmByID(id)
+	if km == nil || !km.hasJWTValidator() {
+		return nil
+	}
+	cp := *km
 	return &cp
 }
 
@@ -137,6 +134,8 @@ func (s *Server) jwtKey(ctx context.Context, km *keyManager, p *parsedJWT) (cryp
 		if err != nil {
 			s.log.Error("org.wso2.carbon.apimgt.impl.jwt.JWTValidatorImpl", "Error while retrieving JWKS of Key Manager %s from %s. Caused by: %s",
 				km.Name, km.prop("certificate_value"), simnet.JavaError(err, ""))
+			// UNCONFIRMED (api-manager-4.md §6 gives code 900900, HTTP 500 and the message only): chose the
+			// description "Error while retrieving JWKS".
 			return nil, errUnclassified("Error while retrieving JWKS")
 		}
 		s.mu.Lock()

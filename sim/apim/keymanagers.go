@@ -144,10 +144,11 @@ func (s *Server) kmUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		upd.ID = old.ID
+		// KeyManagerHolder.updateKeyManagerConfiguration: remove the held KM (by its old issuer), then add
+		// it again, which re-puts its issuer (gatewayKMs).
+		s.st.gw.remove(old)
 		*old = *upd
-		// The update event re-puts the KM into the gateway's issuer map, so it becomes the latest registered.
-		s.st.seq++
-		old.registered = s.st.seq
+		s.st.gw.add(old)
 		delete(s.st.jwks, old.ID)
 		s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s updated", old.Name)
 		writeJSON(w, http.StatusOK, s.kmToDTO(old))
@@ -167,6 +168,7 @@ func (s *Server) kmDelete(w http.ResponseWriter, r *http.Request) {
 				"Key Manager is already used by an API or an Application.", "Key Manager is already used by an API or an Application."))
 			return
 		}
+		s.st.gw.remove(km)
 		for i, k := range s.st.kms {
 			if k == km {
 				s.st.kms = append(s.st.kms[:i], s.st.kms[i+1:]...)

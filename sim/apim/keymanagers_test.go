@@ -78,6 +78,26 @@ func TestRESTOAuthRoute(t *testing.T) {
 	tok := residentToken(t, sm, str(c["clientId"]), str(c["clientSecret"]), "grant_type=password&username=admin&password=admin&scope=apim:admin")
 	expect(t, call(t, "GET", sm.admin("/key-managers"), nil, bearer(tok)), http.StatusOK)
 	expect(t, call(t, "GET", sm.admin("/key-managers"), nil, bearer(tok+"x")), http.StatusUnauthorized)
+	// §3 scopes: the token must carry a scope of the resource's API. The per-resource mapping is coarse
+	// (UNCONFIRMED: admin key managers apim:admin/apim:admin_operations, publisher reads apim:api_view…,
+	// API writes apim:api_create/apim:api_manage, devportal apim:subscribe/apim:app_manage…).
+	expect(t, call(t, "GET", sm.pub("/apis"), nil, bearer(tok)), http.StatusUnauthorized)
+	expect(t, call(t, "GET", sm.dev("/applications"), nil, bearer(tok)), http.StatusUnauthorized)
+	ops := residentToken(t, sm, str(c["clientId"]), str(c["clientSecret"]), "grant_type=password&username=admin&password=admin&scope=apim:admin_operations")
+	expect(t, call(t, "GET", sm.admin("/key-managers"), nil, bearer(ops)), http.StatusOK)
+	none := residentToken(t, sm, str(c["clientId"]), str(c["clientSecret"]), "grant_type=password&username=admin&password=admin")
+	expect(t, call(t, "GET", sm.admin("/key-managers"), nil, bearer(none)), http.StatusUnauthorized)
+	view := residentToken(t, sm, str(c["clientId"]), str(c["clientSecret"]), "grant_type=password&username=admin&password=admin&scope=apim:api_view")
+	expect(t, call(t, "GET", sm.pub("/apis"), nil, bearer(view)), http.StatusOK)
+	expect(t, call(t, "POST", sm.pub("/apis"), map[string]any{"name": "X", "context": "x", "version": "1"}, bearer(view)), http.StatusUnauthorized)
+	expect(t, call(t, "GET", sm.admin("/key-managers"), nil, bearer(view)), http.StatusUnauthorized)
+	dev := residentToken(t, sm, str(c["clientId"]), str(c["clientSecret"]), "grant_type=password&username=admin&password=admin&scope=apim:subscribe%20apim:app_manage")
+	expect(t, call(t, "GET", sm.dev("/applications"), nil, bearer(dev)), http.StatusOK)
+	expect(t, call(t, "GET", sm.pub("/apis"), nil, bearer(dev)), http.StatusUnauthorized)
+	// /internal/data/v1/notify takes Basic credentials only (§7), whatever the token's scopes.
+	all := residentToken(t, sm, str(c["clientId"]), str(c["clientSecret"]), "grant_type=password&username=admin&password=admin&scope=apim:admin%20apim:api_view%20apim:subscribe")
+	expect(t, call(t, "POST", sm.servlet.URL+"/internal/data/v1/notify", "{}", bearer(all)), http.StatusUnauthorized)
+	expect(t, call(t, "POST", sm.servlet.URL+"/internal/data/v1/notify", "{}", basicAuth("admin", "admin")), http.StatusOK)
 }
 
 func TestKeyManagerStorageMappingAndMasking(t *testing.T) {
@@ -201,6 +221,15 @@ func TestKeyManagerRequiredKeysPerVersion(t *testing.T) {
 				t.Fatalf("got %s", r.raw)
 			}
 		})
+	}
+}
+
+func TestKeyManagerWithoutEnabledIsDisabled(t *testing.T) {
+	// api-manager-4.md §2.1 lists `enabled` without a default. UNCONFIRMED: chose false when absent.
+	sm := newSim(t, "4.4.0", defaultTOML, nil)
+	id := sm.createKM(map[string]any{"name": "K", "type": "default"})
+	if got := call(t, "GET", sm.admin("/key-managers/"+id), nil).json(t)["enabled"]; got != false {
+		t.Fatalf("enabled %v, want false", got)
 	}
 }
 

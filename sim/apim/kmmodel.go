@@ -24,8 +24,6 @@ type keyManager struct {
 	Permissions                                                map[string]any
 	AllowedOrganizations                                       []string
 	Props                                                      map[string]any
-
-	registered int64
 }
 
 func (km *keyManager) prop(key string) string {
@@ -94,9 +92,11 @@ func (s *Server) kmFromDTO(dto map[string]any) (*keyManager, error) {
 		Description: str(dto["description"]),
 		Alias:       str(dto["alias"]),
 		TokenType:   str(dto["tokenType"]),
-		Enabled:     boolOr(dto["enabled"], false),
-		Global:      boolOr(dto["global"], false),
-		Props:       map[string]any{},
+		// UNCONFIRMED (api-manager-4.md §2.1 lists `enabled` without a default): chose false, so a KM posted
+		// without it is stored disabled.
+		Enabled: boolOr(dto["enabled"], false),
+		Global:  boolOr(dto["global"], false),
+		Props:   map[string]any{},
 	}
 	if km.TokenType == "" {
 		km.TokenType = "DIRECT"

@@ -2,6 +2,7 @@ package apim
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,4 +56,91 @@ func kmID(t *testing.T, sm *sim, name string) string {
 	}
 	t.Fatalf("no KM %s", name)
 	return ""
+}
+
+// keyValidationFailure asserts the key-validation (introspection) path's 900901, which differs from the
+// JWT path's by its "Access failure for API" description.
+func keyValidationFailure(t *testing.T, r resp) {
+	t.Helper()
+	gwBody(t, r, http.StatusUnauthorized, "900901", msgInvalidCredentials, "")
+	if !strings.HasPrefix(str(r.json(t)["description"]), "Access failure for API: ") {
+		t.Fatalf("want the key-validation path, got %s", r.raw)
+	}
+}
+
+func TestIssuerMapLastPutWinsWithoutFallback(t *testing.T) {
+	// api-manager-4.md §2 "Issuer collision" and §6 step 1: the issuer map is a plain put for every enabled,
+	// non-EXCHANGED KM (last wins) before any validator is looked at. A winner without a validator sends
+	// the JWT to the key-validation path; there is no fall-back to the earlier KM of the same issuer.
+	// Removal (delete, disable, and the first half of every update) is Map.remove(issuer): derived from
+	// carbon-apimgt sources outside the reference (UNCONFIRMED for the GA packs).
+	g := newGatewaySetup(t, "4.4.0", nil, nil)
+	gw := g.sm.gw.URL + "/pets/1.0.0/x"
+	tok := g.isToken(t, nil)
+	expect(t, call(t, "GET", gw, nil, bearer(tok)), http.StatusOK)
+
+	// A later KM of the same issuer with self-validation off takes the issuer entry.
+	intro := g.is.is7KM("IS7-introspect")
+	intro["enableSelfValidationJWT"] = false
+	introID := g.sm.createKM(intro)
+	keyValidationFailure(t, call(t, "GET", gw, nil, bearer(tok)))
+
+	// Deleting it removes the issuer entry: IS7 does not resolve again by itself.
+	expect(t, call(t, "DELETE", g.sm.admin("/key-managers/"+introID), nil), http.StatusOK)
+	keyValidationFailure(t, call(t, "GET", gw, nil, bearer(tok)))
+
+	// Updating IS7 re-puts it.
+	is7 := kmID(t, g.sm, "IS7")
+	body := call(t, "GET", g.sm.admin("/key-managers/"+is7), nil).json(t)
+	expect(t, call(t, "PUT", g.sm.admin("/key-managers/"+is7), body), http.StatusOK)
+	expect(t, call(t, "GET", gw, nil, bearer(tok)), http.StatusOK)
+
+	// Disabling a later KM of the same issuer removes the entry too.
+	laterID := g.sm.createKM(g.is.is7KM("IS7-later"))
+	gwBody(t, call(t, "GET", gw, nil, bearer(tok)), http.StatusForbidden, "900908", msgForbidden, descNoSubscription)
+	later := call(t, "GET", g.sm.admin("/key-managers/"+laterID), nil).json(t)
+	later["enabled"] = false
+	expect(t, call(t, "PUT", g.sm.admin("/key-managers/"+laterID), later), http.StatusOK)
+	keyValidationFailure(t, call(t, "GET", gw, nil, bearer(tok)))
+
+	// Removal is by issuer alone: deleting an earlier KM drops the entry a later KM of the same issuer holds.
+	expect(t, call(t, "PUT", g.sm.admin("/key-managers/"+is7), body), http.StatusOK)
+	expect(t, call(t, "GET", gw, nil, bearer(tok)), http.StatusOK)
+	expect(t, call(t, "DELETE", g.sm.admin("/key-managers/"+laterID), nil), http.StatusOK) // disabled: not held, no effect
+	expect(t, call(t, "GET", gw, nil, bearer(tok)), http.StatusOK)
+	earlierID := g.sm.createKM(g.is.is7KM("IS7-earlier"))
+	expect(t, call(t, "PUT", g.sm.admin("/key-managers/"+is7), body), http.StatusOK) // IS7 now put last
+	expect(t, call(t, "GET", gw, nil, bearer(tok)), http.StatusOK)
+	expect(t, call(t, "DELETE", g.sm.admin("/key-managers/"+earlierID), nil), http.StatusOK)
+	keyValidationFailure(t, call(t, "GET", gw, nil, bearer(tok)))
+}
+
+func TestGatewayKMOrderResidentFirst(t *testing.T) {
+	// api-manager-4.md §6 step 3 "first KM in map iteration order": keyManagerMap is a LinkedHashMap in put
+	// order; derived (carbon-apimgt OrganizationKeyManagerDto, outside the reference) that a put of the
+	// Resident KM moves it to the front and that an update (remove + put) moves a KM to the end; EXCHANGED
+	// and disabled KMs are not held. UNCONFIRMED for the GA packs.
+	g := gatewayKMs{issuers: map[string]string{}}
+	km := func(id, name, typ string) *keyManager {
+		return &keyManager{ID: id, Name: name, Type: typ, Enabled: true, TokenType: "DIRECT", Props: map[string]any{"issuer": "iss-" + id}}
+	}
+	a, b, res := km("a", "A", typeIS7), km("b", "B", typeIS7), km("r", residentKMName, typeDefault)
+	exch := km("x", "X", typeIS7)
+	exch.TokenType = "EXCHANGED"
+	off := km("o", "O", typeIS7)
+	off.Enabled = false
+	for _, k := range []*keyManager{a, b, exch, off, res} {
+		g.add(k)
+	}
+	if !slices.Equal(g.order, []string{"r", "a", "b"}) {
+		t.Fatalf("order %v, want the Resident KM first, then put order", g.order)
+	}
+	g.remove(a)
+	g.add(a)
+	if !slices.Equal(g.order, []string{"r", "b", "a"}) {
+		t.Fatalf("order after updating A %v", g.order)
+	}
+	if _, held := g.issuers["iss-x"]; held {
+		t.Fatal("an EXCHANGED KM's issuer was put")
+	}
 }

@@ -96,7 +96,8 @@ func handlerFailure(w http.ResponseWriter, err error) {
 
 // revokeToken is handleTokenRevocationEvent plus the gateways' GatewayTokenRevocationMessageListener:
 // JWT tokens go into the revoked map (key = jti) until expiry; every token is removed from the gateway
-// token cache and, if it was cached, marked invalid. The IntrospectionCache is left alone.
+// token cache and, if it was cached, marked invalid (api-manager-4.md §7). The cache keys are the JWT
+// path's jti and the key-validation path's full token (see validateOpaque).
 func (s *Server) revokeToken(ev tokenRevocationEvent) {
 	if ev.TokenType == "" {
 		ev.TokenType = "Default"
@@ -110,8 +111,11 @@ func (s *Server) revokeToken(ev tokenRevocationEvent) {
 	if isJWT {
 		s.st.revoked[ev.AccessToken] = expiry
 	}
-	if _, cached := s.st.tokenCache[ev.AccessToken]; cached {
+	_, cached := s.st.tokenCache[ev.AccessToken]
+	_, introspected := s.st.introspectCache[ev.AccessToken]
+	if cached || introspected {
 		delete(s.st.tokenCache, ev.AccessToken)
+		delete(s.st.introspectCache, ev.AccessToken)
 		s.st.invalidTokens[ev.AccessToken] = expiry
 	}
 	s.mu.Unlock()

@@ -74,12 +74,17 @@ func TestNotifyEventOrder(t *testing.T) {
 }
 
 func TestIntrospectionModeCache(t *testing.T) {
-	// §6 step 3 and §7 "Introspection mode does not converge through notify": the IntrospectionCache
-	// (TTL apim.cache.token_expiry_time) keeps an introspected token valid until it expires.
-	toml := defaultTOML + "\n[apim.cache]\ntoken_expiry_time = 15\n\n[apim.cache.gateway_token]\nenable = false\n"
+	// api-manager-4.md §6 step 3 and §7 "Introspection mode does not converge through notify": the only
+	// cache on the key-validation path is the IntrospectionCache (TTL apim.cache.token_expiry_time), keyed
+	// by the full token, while IS notifies a JWT app's jti. The gateway token cache is left enabled with
+	// its default 900 s TTL: it must not hold the token past the 15 s IntrospectionCache entry.
+	toml := defaultTOML + "\n[apim.cache]\ntoken_expiry_time = 15\n"
 	is, hosts := newFakeIS(t, isCert)
 	backend, _ := echoBackend(t)
 	sm := newSim(t, "4.5.0", toml, hosts, isCert)
+	if !sm.s.cfg.gatewayCacheEnabled || sm.s.cfg.gatewayCacheTTL != 900*time.Second {
+		t.Fatalf("gateway token cache %v %v; want the defaults", sm.s.cfg.gatewayCacheEnabled, sm.s.cfg.gatewayCacheTTL)
+	}
 	km := is.is7KM("IS7")
 	km["enableSelfValidationJWT"] = false
 	sm.createKM(km)
@@ -89,27 +94,42 @@ func TestIntrospectionModeCache(t *testing.T) {
 	expect(t, keys, http.StatusOK)
 	ck := str(keys.json(t)["consumerKey"])
 	gw := sm.gw.URL + "/pets/1.0.0/x"
+	now := time.Now()
+	jwt := is.token(t, claims{"iss": is.base + "/oauth2/token", "azp": ck, "client_id": ck, "jti": "jti-intro-1",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
 	is.mu.Lock()
-	is.active["opaque-1"] = ck
+	is.active[jwt] = ck
 	is.mu.Unlock()
-	expect(t, call(t, "GET", gw, nil, bearer("opaque-1")), http.StatusOK)
-	// Revoked at IS, notified to API-M: still accepted from the IntrospectionCache.
+	expect(t, call(t, "GET", gw, nil, bearer(jwt)), http.StatusOK)
+	// Revoked at IS, notified to API-M with the jti: still accepted from the IntrospectionCache.
 	is.mu.Lock()
-	delete(is.active, "opaque-1")
+	delete(is.active, jwt)
 	is.mu.Unlock()
-	expect(t, notifyCall(t, sm, "WSO2-IS", revocationEvent("opaque-1", "")), http.StatusOK)
-	expect(t, call(t, "GET", gw, nil, bearer("opaque-1")), http.StatusOK)
-	sm.clock.Advance(16 * time.Second)
-	r := call(t, "GET", gw, nil, bearer("opaque-1"))
+	expect(t, notifyCall(t, sm, "WSO2-IS", revocationEvent("jti-intro-1", "JWT")), http.StatusOK)
+	expect(t, call(t, "GET", gw, nil, bearer(jwt)), http.StatusOK)
+	sm.clock.Advance(14 * time.Second)
+	expect(t, call(t, "GET", gw, nil, bearer(jwt)), http.StatusOK)
+	// Past token_expiry_time the KM is asked again, well before the gateway token cache's 900 s.
+	sm.clock.Advance(2 * time.Second)
+	r := call(t, "GET", gw, nil, bearer(jwt))
 	gwBody(t, r, 401, "900901", "Invalid Credentials",
 		"Access failure for API: /pets/1.0.0, version: 1.0.0 status: (900901) - Invalid Credentials. Make sure you have provided the correct security credentials")
-	// An API open to all KMs elects the first KM (the Resident one) for opaque tokens (UNCONFIRMED order).
+	// An API open to all KMs elects the first KM (the Resident one) for opaque tokens (derived order).
 	is.mu.Lock()
 	is.active["opaque-2"] = ck
 	is.mu.Unlock()
 	all := sm.publishAPI("All", "all", nil, backend.URL)
 	sm.subscribedApp("App2", all)
 	expect(t, call(t, "GET", sm.gw.URL+"/all/1.0.0/x", nil, bearer("opaque-2")), http.StatusUnauthorized)
+}
+
+func TestIntrospectionCacheDefaultTTL(t *testing.T) {
+	// §7: apim.cache.token_expiry_time defaults to 900 s, whatever [apim.cache.gateway_token] says.
+	toml := defaultTOML + "\n[apim.cache.gateway_token]\nexpiry_time = 60\n"
+	sm := newSim(t, "4.4.0", toml, nil)
+	if sm.s.cfg.introspectCacheTTL != 900*time.Second {
+		t.Fatalf("IntrospectionCache TTL %v, want 900s", sm.s.cfg.introspectCacheTTL)
+	}
 }
 
 func TestNotifyOpaqueTokenLeavesGatewayCache(t *testing.T) {

@@ -134,6 +134,8 @@ func (s *Server) residentToken(w http.ResponseWriter, r *http.Request) {
 	}
 	scope := strings.Join(strings.Fields(r.PostForm.Get("scope")), " ")
 	if scope == "" {
+		// UNCONFIRMED (identity-server-7.md §4 and UNCONFIRMED item 3 leave it open): chose "default" as the
+		// scope of a token requested without one.
 		scope = "default"
 	}
 	tok, err := s.issueResidentJWT(c, sub, aut, scope)
@@ -148,16 +150,24 @@ func (s *Server) residentToken(w http.ResponseWriter, r *http.Request) {
 		"expires_in": int(residentTokenValidity.Seconds())})
 }
 
+// issueResidentJWT signs a Resident-KM access token. API-M's Resident KM is its embedded IS, whose JWT
+// issuer identity-server-7.md §4 describes for IS 7; the API-M references do not describe its tokens.
 func (s *Server) issueResidentJWT(c *residentClient, sub, aut, scope string) (string, error) {
 	now := s.now()
 	k := s.signer[0]
+	// UNCONFIRMED (api-manager-4.md has no Resident-KM token header): chose IS 7's typ "at+jwt" and kid
+	// formula (identity-server-7.md §4) for the embedded IS, and no x5t header.
 	header := map[string]any{"typ": "at+jwt", "alg": "RS256", "kid": k.kid}
 	cl := claims{
-		"iss": s.residentIssuer(), "sub": sub, "aut": aut, "aud": []string{c.ID}, "azp": c.ID, "client_id": c.ID,
+		// derived (identity-server-7.md §4: Nimbus JWTClaimsSet writes a one-element audience list as a
+		// plain string): the default audience [client_id] is "aud":"<client_id>", as for IS 7.
+		"iss": s.residentIssuer(), "sub": sub, "aut": aut, "aud": c.ID, "azp": c.ID, "client_id": c.ID,
 		"scope": scope, "nbf": now.Unix(), "iat": now.Unix(), "exp": now.Add(residentTokenValidity).Unix(),
 		"jti": uuid.NewString(), "realm": map[string]any{"signing_tenant": "carbon.super"},
 	}
 	if c.KeyType != "" {
+		// UNCONFIRMED (not in the references): chose a "keytype" claim (PRODUCTION/SANDBOX) on tokens of
+		// devportal-created apps, as API-M's key manager adds for its own apps.
 		cl["keytype"] = c.KeyType
 	}
 	return signRS256(k.priv, header, cl)

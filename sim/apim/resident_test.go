@@ -52,6 +52,15 @@ func TestResidentKeyManagerTokens(t *testing.T) {
 	if p.claims.str("iss") != "https://wso2am:9443/oauth2/token" || p.claims.str("azp") != ck || p.claims.str("client_id") != ck {
 		t.Fatalf("claims %v", p.claims)
 	}
+	// derived (identity-server-7.md §4, Nimbus): the one-element audience [client_id] is a plain string.
+	if aud, ok := p.claims["aud"].(string); !ok || aud != ck {
+		t.Fatalf("aud %#v, want the string %q", p.claims["aud"], ck)
+	}
+	// UNCONFIRMED choices (api-manager-4.md has no Resident-KM token format): typ at+jwt, IS 7's kid
+	// formula, no x5t, a keytype claim for devportal apps, scope "default" when none was requested.
+	if _, x5t := p.header["x5t"]; x5t || p.header["typ"] != "at+jwt" || p.claims.str("keytype") != "PRODUCTION" || p.claims.str("scope") != "default" {
+		t.Fatalf("header %v claims %v", p.header, p.claims)
+	}
 	// The JWKS publishes the signing key under the same kid.
 	jr := call(t, "GET", sm.servlet.URL+"/oauth2/jwks", nil, "")
 	expect(t, jr, http.StatusOK)

@@ -180,7 +180,7 @@ func (s *Server) Servlet() http.Handler {
 	s.routeAdmin(mux)
 	s.routePublisher(mux)
 	s.routeDevPortal(mux)
-	mux.HandleFunc("POST /internal/data/v1/notify", s.requireAdmin(s.notify))
+	mux.HandleFunc("POST /internal/data/v1/notify", s.requireBasicAdmin(s.notify))
 	mux.HandleFunc("POST /oauth2/token", s.residentToken)
 	mux.HandleFunc("GET /oauth2/jwks", s.residentJWKS)
 	mux.HandleFunc("POST /client-registration/v0.17/register", s.requireBasicAdmin(s.clientRegistration))

@@ -8,9 +8,8 @@ import (
 // subscription and key-mapping changes to gateways asynchronously (JMS events); the simulator updates
 // its views synchronously, under Server.mu, so there is no propagation window to model.
 type state struct {
-	seq int64 // registration order: the gateway's issuer map is last-registered-wins
-
-	kms      []*keyManager // registration order
+	kms      []*keyManager // registration order (the admin API's list)
+	gw       gatewayKMs    // the gateway's KeyManagerHolder view
 	apis     map[string]*api
 	apiOrder []string
 	apps     map[string]*application
@@ -45,14 +44,14 @@ func newState(s *Server) *state {
 		introspectCache:  map[string]cacheEntry{},
 		jwks:             map[string][]jwk{},
 	}
+	st.gw.issuers = map[string]string{}
 	st.addKM(s.residentKM())
 	return st
 }
 
 func (st *state) addKM(km *keyManager) {
-	st.seq++
-	km.registered = st.seq
 	st.kms = append(st.kms, km)
+	st.gw.add(km)
 }
 
 func (st *state) kmByID(id string) *keyManager {

@@ -65,7 +65,9 @@ var isSubject = pkix.Name{
 }
 
 // isKeys returns the private-key entries of the IS primary key store of version: 7.0.0 ships two
-// (wso2carbon, newkey), 7.1.0 onwards one.
+// (wso2carbon, newkey), 7.1.0 and 7.2.0 one.
+// UNCONFIRMED (identity-server-7.md §2 has no 7.3.0 key entries or validity): chose 7.2.0's single
+// wso2carbon entry and its 2025-01-08 → 2026-01-08 validity for 7.3.0.
 func isKeys(version string) ([]keyPair, error) {
 	if version == "7.0.0" {
 		main, err := selfSigned("wso2carbon", isSubject, day("2023-12-06"), day("2025-01-07"))

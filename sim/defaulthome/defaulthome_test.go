@@ -13,6 +13,8 @@ import (
 
 // TestWriteIS checks the IS homes against identity-server-7.md §1/§2: store formats per version, the
 // private-key entries of the primary store, DN and validity of the (expired) wso2carbon certificate.
+// TestWriteIS: identity-server-7.md §1, §2. 7.3.0's key entries, certificate validity and
+// [datasource.AgentIdentity] are UNCONFIRMED (no 7.3.0 data in the reference): chose 7.2.0's.
 func TestWriteIS(t *testing.T) {
 	cases := []struct {
 		version, ext, typ string

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/kmconform/kmconform/sim/home"
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -85,11 +86,15 @@ func storeJKS(path string, ks keystore.KeyStore) error {
 
 // writePKCS12Key uses the Modern (AES-256/HMAC-SHA-256) encoder that Java 11+ reads; never Modern2026,
 // which the JDKs of the images cannot open (go-libraries.md §6). go-pkcs12 writes no friendlyName for
-// the key, so a JVM would list its alias as "1"; the simulator addresses it by the configured alias.
+// the key, which a JVM would list as alias "1"; the key bag is given the alias (wso2carbon) as keytool
+// writes it (identity-server-7.md §2: one PrivateKeyEntry alias wso2carbon), and the MAC recomputed.
 func writePKCS12Key(path string, kp keyPair) error {
 	der, err := pkcs12.Modern.Encode(kp.key, kp.cert, nil, storePassword)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	if der, err = home.SetPKCS12KeyAlias(der, storePassword, kp.alias); err != nil {
+		return fmt.Errorf("name the key of %s: %w", filepath.Base(path), err)
 	}
 	return writeFile(path, der)
 }

@@ -38,6 +38,8 @@ username = "wso2carbon"
 password = "wso2carbon"
 
 `)
+	// identity-server-7.md §1: 7.2 adds [datasource.AgentIdentity].
+	// UNCONFIRMED (§1 has no 7.3.0 toml): chose to keep it in 7.3.0.
 	if version >= "7.2.0" {
 		b.WriteString(`[datasource.AgentIdentity]
 id = "AgentIdentity"

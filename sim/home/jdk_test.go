@@ -62,6 +62,11 @@ func TestPBMAC1Refused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if !tc.fail { // go-pkcs12 names no key entry; a JVM would call it "1" (identity-server-7.md §2)
+			if ks, err = SetPKCS12KeyAlias(ks, "wso2carbon", "wso2carbon"); err != nil {
+				t.Fatal(err)
+			}
+		}
 		ts, err := tc.enc.EncodeTrustStoreEntries([]pkcs12.TrustStoreEntry{{Cert: cert, FriendlyName: "ca"}}, "wso2carbon")
 		if err != nil {
 			t.Fatal(err)

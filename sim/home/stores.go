@@ -141,13 +141,23 @@ func (h *Home) LoadKeyStore(spec StoreSpec) ([]KeyEntry, error) {
 		if chain == nil {
 			return nil, fmt.Errorf("key store %s: no certificate matches its private key", spec.File)
 		}
-		entries = append(entries, KeyEntry{Alias: strings.ToLower(spec.Alias), Key: signer, Chain: chain})
+		// The entry is named like the JVM names it — its key bag's friendlyName, or a counter without one —
+		// so a store whose key entry has another alias fails below as it does at start-up.
+		aliases, err := PKCS12KeyAliases(raw, spec.Password)
+		if err != nil {
+			return nil, fmt.Errorf("key store %s (PKCS12): %w", spec.File, err)
+		}
+		if len(aliases) != 1 {
+			return nil, fmt.Errorf("key store %s (PKCS12): %d key entries; the simulator reads exactly one", spec.File, len(aliases))
+		}
+		entries = append(entries, KeyEntry{Alias: aliases[0], Key: signer, Chain: chain})
 	default:
 		return nil, fmt.Errorf("key store %s: unsupported type %q", spec.File, spec.Type)
 	}
 	if len(entries) == 0 {
 		return nil, fmt.Errorf("key store %s holds no private key", spec.File)
 	}
+	// Java key store aliases are case-insensitive (both keytool stores lower-case them).
 	want := strings.ToLower(spec.Alias)
 	for i, e := range entries {
 		if e.Alias == want {

@@ -181,12 +181,12 @@ func TestCodeReplayNotifies(t *testing.T) {
 	v := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {cb}}
 	m := s.token(id, secret, v).json(t)
 	_, cl, _ := decodeJWT(t, m["access_token"].(string))
-	expectNone(t, ch, "first use")
+	expectNone(t, s, ch, "first use")
 	s.token(id, secret, v)
 	ev := expectOne(t, ch)
 	if !strings.Contains(ev.body, `"accessToken":"`+cl["jti"].(string)+`"`) || !strings.Contains(ev.body, `"consumerKey":"`+id+`"`) {
 		t.Errorf("replay event %s", ev.body)
 	}
 	s.token(id, secret, v)
-	expectNone(t, ch, "third use: nothing left to revoke")
+	expectNone(t, s, ch, "third use: nothing left to revoke")
 }

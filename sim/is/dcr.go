@@ -278,13 +278,8 @@ func (s *server) dcrUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("client_id")
-	s.mu.Lock()
-	exists := s.apps[id] != nil
-	s.mu.Unlock()
-	if !exists {
-		dcrStatus(w, http.StatusUnauthorized)
-		return
-	}
+	// §7: Jackson binds the body (JsonProcessingExceptionMapper → 400 on an unknown field) before
+	// RegisterApiServiceImpl looks the client up (unknown client → 401, no body).
 	req, fields, err := decodeDCR(r, s.p.dcrUpdateFields)
 	if err != nil {
 		dcrError(w, "invalid_client_metadata", err.Error())

@@ -64,6 +64,11 @@ func TestDCRLifecycle(t *testing.T) {
 			t.Errorf("%s unknown client: %d %q", m, x.status, x.body)
 		}
 	}
+	// §7: PUT binds the body first — an unknown field is 400 even for an unknown client.
+	if x := s.dcr("PUT", "/nope", map[string]any{"no_such_field": 1}, admin); x.status != 400 ||
+		x.json(t)["error_description"] != "Unrecognized field : no_such_field" {
+		t.Errorf("PUT unknown client with an unknown field: %d %q", x.status, x.body)
+	}
 	if x := s.dcr("GET", "/"+id, nil, basic("admin", "wrong")); x.status != 401 {
 		t.Errorf("bad admin password: %d", x.status)
 	}

@@ -188,3 +188,33 @@ func TestNewGrantsNeedAppGrant(t *testing.T) {
 	expectGrantErr(t, "ntlm", s.token(nid, nsecret, url.Values{"grant_type": {grantNTLM}, "windows_token": {"TlRMTVNTUAAB"}}), 500, "server_error", "Internal Server Error.")
 	expectGrantErr(t, "ntlm no token", s.token(nid, nsecret, url.Values{"grant_type": {grantNTLM}}), 400, "invalid_request", "Missing parameters: windows_token")
 }
+
+// TestDiscoveryGrantsRegistered: identity-server-7.md §3 (discovery lists account_switch and
+// organization_switch) and §4 error table — a grant in discovery's list is registered server-wide, so an
+// app without it gets unauthorized_client, never unsupported_grant_type. UNCONFIRMED: for an app with the
+// grant, chose 400 invalid_grant "Invalid token received." (no linked accounts or sub-organizations).
+func TestDiscoveryGrantsRegistered(t *testing.T) {
+	s := startDefault(t, "7.2.0")
+	id, secret := s.app("cc", "", "client_credentials")
+	r := s.do("GET", "/oauth2/token/.well-known/openid-configuration", nil, nil)
+	listed := r.json(t)["grant_types_supported"].([]any)
+	if len(listed) == 0 {
+		t.Fatal("no grant_types_supported")
+	}
+	for _, g := range listed {
+		gt := g.(string)
+		r := s.token(id, secret, url.Values{"grant_type": {gt}})
+		if gt == "client_credentials" {
+			continue
+		}
+		if r.json(t)["error"] == "unsupported_grant_type" {
+			t.Errorf("%s is listed in discovery but unsupported: %s", gt, r.body)
+		}
+	}
+	for _, gt := range []string{grantAccountSwitch, grantOrganizationSwitch} {
+		expectGrantErr(t, gt, s.token(id, secret, url.Values{"grant_type": {gt}, "token": {"x"}}), 400, "unauthorized_client",
+			"The authenticated client is not authorized to use this authorization grant type")
+		wid, wsecret := s.app("with-"+gt, "", gt)
+		expectGrantErr(t, gt+" allowed", s.token(wid, wsecret, url.Values{"grant_type": {gt}, "token": {"x"}}), 400, "invalid_grant", "Invalid token received.")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"net/url"
@@ -15,22 +16,66 @@ import (
 	"testing"
 )
 
-// TestKeyIDFormula: §2/§4 — kid = base64url-no-pad(lowercase-hex(SHA-256(DER))) + "_RS256", computed
-// here through a different path (fmt %x, padded encoder then trimmed).
+// kidFixturePEM is a fixed certificate; kidFixture is its kid computed outside Go with
+//
+//	openssl x509 -in c.pem -outform DER | sha256sum | cut -d' ' -f1 | tr -d '\n' | basenc --base64url | tr -d '=\n'
+//
+// followed by "_RS256".
+const kidFixturePEM = `-----BEGIN CERTIFICATE-----
+MIIBgjCCASegAwIBAgIUVdv0tlx5zqBKdUrAIHaLwtQ9fpYwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLa2lkLWZpeHR1cmUwHhcNMjYxMTIzMDQwMjM2WhcNMzYxMTIw
+MDQwMjM2WjAWMRQwEgYDVQQDDAtraWQtZml4dHVyZTBZMBMGByqGSM49AgEGCCqG
+SM49AwEHA0IABKaLujZ8kPTNQbfiFdoz0LV+3Fz3ZWe+W6vRV357gRzfMX7cZ33e
+jm+t2M1I3FvUiG+ChijmJCu+0BN6WIHCBA+jUzBRMB0GA1UdDgQWBBRFO/P6nbSo
+0fYlqAJKZKiIWyYTpjAfBgNVHSMEGDAWgBRFO/P6nbSo0fYlqAJKZKiIWyYTpjAP
+BgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYCIQDgudzdd0CuDBERKZYq
+fvPvY/N21OpyLSkmb6Ndr5GawgIhANB4yMWy9y1L4eG+Dzl5wS/TBiN2Zrul3JeD
+G2Z5iIbS
+-----END CERTIFICATE-----
+`
+
+const kidFixture = "YTU1ZmNmYTJkNDE4NWNkMTU3M2Y2NmM1Njg5ZTljY2UyYmViODZjNTI1MTJhNGViNDgwN2I4MDk0YzcwNzMxMw_RS256"
+
+// independentKid computes §4's kid through another path than keyID: a streaming hash, fmt's %x and the
+// padded base64url encoder with the padding trimmed.
+func independentKid(der []byte) string {
+	h := sha256.New()
+	h.Write(der)
+	hexs := fmt.Sprintf("%x", h.Sum(nil))
+	return strings.TrimRight(base64.URLEncoding.EncodeToString([]byte(hexs)), "=") + "_RS256"
+}
+
+// TestKeyIDFormula: §2/§4 — kid = base64url-no-pad(lowercase-hex(SHA-256(DER))) + "_RS256". keyID is
+// checked against a kid computed outside Go for a fixed certificate, and the kids of every version's
+// default home (generated keys) against independentKid.
 func TestKeyIDFormula(t *testing.T) {
-	s := startDefault(t, "7.0.0")
-	for _, k := range s.s.keys {
-		cert := k.chain[0]
-		h := sha256.New()
-		h.Write(cert.Raw)
-		hexs := fmt.Sprintf("%x", h.Sum(nil))
-		want := strings.TrimRight(base64.URLEncoding.EncodeToString([]byte(hexs)), "=") + "_RS256"
-		if k.kid != want || keyID(cert) != want {
-			t.Errorf("%s: kid %s, want %s", k.alias, k.kid, want)
+	blk, _ := pem.Decode([]byte(kidFixturePEM))
+	if blk == nil {
+		t.Fatal("fixture PEM")
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keyID(cert); got != kidFixture {
+		t.Errorf("keyID(fixture) = %s, want %s", got, kidFixture)
+	}
+	if got := independentKid(cert.Raw); got != kidFixture {
+		t.Fatalf("independentKid(fixture) = %s, want %s", got, kidFixture)
+	}
+	for v, aliases := range map[string][]string{"7.0.0": {"wso2carbon", "newkey"}, "7.1.0": {"wso2carbon"},
+		"7.2.0": {"wso2carbon"}, "7.3.0": {"wso2carbon"}} {
+		s := startDefault(t, v)
+		if len(s.s.keys) != len(aliases) {
+			t.Fatalf("%s: %d keys, want %v", v, len(s.s.keys), aliases)
+		}
+		for i, k := range s.s.keys {
+			if want := independentKid(k.chain[0].Raw); k.kid != want || k.alias != aliases[i] {
+				t.Errorf("%s %s: kid %s, want %s (alias want %s)", v, k.alias, k.kid, want, aliases[i])
+			}
 		}
 	}
-	// The documented 7.0.0 kid starts with the base64url of the hex digest's first characters: check the
-	// decoding property on a reference value from §2 too (it must decode to 64 lowercase hex chars).
+	// The documented 7.0.0 kid decodes to 64 lowercase hex characters, as the formula implies.
 	ref := "OWRiMzZiYTExYTIxZGFkNTU2NTM3MjdhYmNlMTVkNzQ1NzkzZTg5MTk4M2ZlN2FhZGZjZTFiMzllM2I3Yzg2Mg"
 	dec, err := base64.RawURLEncoding.DecodeString(ref)
 	if err != nil || len(dec) != 64 || strings.ToLower(string(dec)) != string(dec) {
@@ -79,7 +124,7 @@ func TestJWTAccessToken(t *testing.T) {
 			}
 			hdr, cl, parts := decodeJWT(t, m["access_token"].(string))
 			cert := s.s.keys[0].chain[0]
-			if hdr["typ"] != "at+jwt" || hdr["alg"] != "RS256" || hdr["kid"] != keyID(cert) {
+			if hdr["typ"] != "at+jwt" || hdr["alg"] != "RS256" || hdr["kid"] != independentKid(cert.Raw) {
 				t.Errorf("header %v", hdr)
 			}
 			var wantX5t string
@@ -137,7 +182,7 @@ func TestJWKS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e["kid"] != keyID(cert) || e["kty"] != "RSA" || e["alg"] != "RS256" || e["use"] != "sig" || e["x5t#S256"] == nil {
+			if e["kid"] != independentKid(cert.Raw) || e["kty"] != "RSA" || e["alg"] != "RS256" || e["use"] != "sig" || e["x5t#S256"] == nil {
 				t.Errorf("%s key %d: %v", v, i, e)
 			}
 		}

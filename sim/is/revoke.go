@@ -15,10 +15,15 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, hint := params.Get("token"), params.Get("token_type_hint")
 	c := readClientCreds(r, params)
-	a, authErr := s.authenticateClient(c)
 	if c.basic && c.post {
-		authErr = &oauthError{status: 401, code: "invalid_client", desc: "Client Authentication failed."}
+		// §6: both client-authentication methods → 401. derived (§6, §9.1): OAuthRevocationEndpoint refuses
+		// such a request itself, before OAuth2Service#revokeTokenByOAuthClient, whose post-revocation
+		// listener call is what notifies on a failed authentication — so this failure notifies nothing.
+		// UNCONFIRMED (§6 gives the status only): chose the client-authentication failure's body.
+		(&oauthError{status: 401, code: "invalid_client", desc: "Client Authentication failed.", contentType: "text/html"}).write(w)
+		return
 	}
+	a, authErr := s.authenticateClient(c)
 
 	now := s.now()
 	s.mu.Lock()

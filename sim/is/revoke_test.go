@@ -64,12 +64,16 @@ password = "${admin.password}"
 
 const handlerType = "org.wso2.carbon.identity.core.handler.AbstractIdentityHandler"
 
-func expectNone(t *testing.T, ch chan received, why string) {
+// expectNone asserts that no notification was sent. Every publish registers with the notifier's wait
+// group before the triggering request is answered, and the sink queues a request before answering it, so
+// once wait returns any notification sent so far is already in ch: no sleep is needed.
+func expectNone(t *testing.T, s *sim, ch chan received, why string) {
 	t.Helper()
+	s.s.notif.wait()
 	select {
 	case r := <-ch:
 		t.Errorf("%s: unexpected notification %s", why, r.body)
-	case <-time.After(150 * time.Millisecond):
+	default:
 	}
 }
 
@@ -121,14 +125,14 @@ func TestRevokeNotification(t *testing.T) {
 	if r := s.form("/oauth2/revoke", url.Values{"token": {rt}, "token_type_hint": {"refresh_token"}}, basic(id, secret)); r.status != 200 {
 		t.Errorf("refresh revoke %d", r.status)
 	}
-	expectNone(t, ch, "refresh-token revocation")
+	expectNone(t, s, ch, "refresh-token revocation")
 	// §6: unknown and already revoked tokens are 200, and notify nothing.
 	for _, tok := range []string{"unknown", m["access_token"].(string)} {
 		if r := s.form("/oauth2/revoke", url.Values{"token": {tok}}, basic(id, secret)); r.status != 200 {
 			t.Errorf("revoke %s: %d", tok, r.status)
 		}
 	}
-	expectNone(t, ch, "unknown/already revoked token")
+	expectNone(t, s, ch, "unknown/already revoked token")
 	// §6 errors
 	if r := s.form("/oauth2/revoke", url.Values{}, basic(id, secret)); r.status != 400 || !strings.Contains(r.body, "Invalid revocation request") {
 		t.Errorf("missing token: %d %s", r.status, r.body)
@@ -189,7 +193,7 @@ func TestNotificationConditions(t *testing.T) {
 					t.Errorf("body %s", got.body)
 				}
 			} else {
-				expectNone(t, ch, c.name)
+				expectNone(t, s, ch, c.name)
 			}
 		})
 	}
@@ -202,7 +206,7 @@ func TestNotificationConditions(t *testing.T) {
 		id, secret := s.app("np", "", "client_credentials")
 		tok := s.token(id, secret, url.Values{"grant_type": {"client_credentials"}}).json(t)["access_token"].(string)
 		s.form("/oauth2/revoke", url.Values{"token": {tok}}, basic(id, secret))
-		expectNone(t, ch, "missing password")
+		expectNone(t, s, ch, "missing password")
 		if !strings.Contains(s.log.String(), "java.lang.NullPointerException") {
 			t.Errorf("log lacks the NullPointerException: %s", s.log.String())
 		}
@@ -223,7 +227,7 @@ func TestNotificationTLS(t *testing.T) {
 	addJAR(t, h, "h.jar", interceptorClass)
 	s := start(t, "7.1.0", h, Options{Hosts: hosts})
 	revokeOne(t, s)
-	expectNone(t, ch, "untrusted peer")
+	expectNone(t, s, ch, "untrusted peer")
 	s.s.notif.wait()
 	if !strings.Contains(s.log.String(), "javax.net.ssl.SSLHandshakeException: PKIX path building failed") {
 		t.Errorf("log lacks the PKIX failure: %s", s.log.String())
@@ -242,6 +246,29 @@ func TestNotificationTLS(t *testing.T) {
 	s2 := start(t, "7.1.0", h2, Options{Hosts: hosts})
 	revokeOne(t, s2)
 	expectOne(t, ch)
+
+	// Host-name mismatch: a trusted peer certificate issued for another name. Apache HttpClient's default
+	// verifier (httpclient.hostnameVerifier=DefaultAndLocalhost is not AllowAll, §9) refuses it: nothing
+	// is sent and the SSLPeerUnverifiedException is logged (log text derived from HttpClient).
+	otherCert, otherLeaf := ecCert(t, "apim-other", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	sink3, ch3 := notifySink(t, &otherCert)
+	_, port3, _ := net.SplitHostPort(sink3.Listener.Addr().String())
+	h3 := newHome(t, "7.1.0", listenerTOML("https://wso2am:"+port3+"/internal/data/v1/notify", handlerType, ""))
+	der3, err := pkcs12.Modern.EncodeTrustStoreEntries([]pkcs12.TrustStoreEntry{{Cert: otherLeaf, FriendlyName: "apim-other"}}, "wso2carbon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(h3.Path(home.SecurityDir+"/client-truststore.p12"), der3, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addJAR(t, h3, "h.jar", interceptorClass)
+	s3 := start(t, "7.1.0", h3, Options{Hosts: hosts})
+	revokeOne(t, s3)
+	expectNone(t, s3, ch3, "peer certificate for another host name")
+	want := "javax.net.ssl.SSLPeerUnverifiedException: Certificate for <wso2am> doesn't match any of the subject alternative names: [apim-other]"
+	if !strings.Contains(s3.log.String(), want) {
+		t.Errorf("log lacks %q: %s", want, s3.log.String())
+	}
 }
 
 func revokeOne(t *testing.T, s *sim) {
@@ -265,4 +292,39 @@ func ecCert(t *testing.T, host string, from, to time.Time) (tls.Certificate, *x5
 	}
 	leaf, _ := x509.ParseCertificate(der)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf
+}
+
+// TestFailedAuthRevokeNotification: §9.1 (derived) — OAuth2Service#revokeTokenByOAuthClient calls the
+// post-revocation listener with the looked-up token even when client authentication failed, so a revoke
+// of a valid token with a wrong secret notifies API-M although the token stays active. A request using
+// both client-authentication methods is refused by the endpoint before OAuth2Service (§6 "both → 401";
+// derived), so it notifies nothing.
+func TestFailedAuthRevokeNotification(t *testing.T) {
+	sink, ch := notifySink(t, nil)
+	h := newHome(t, "7.2.0", listenerTOML(sink.URL+"/notify", handlerType, ""))
+	addJAR(t, h, "h.jar", interceptorClass)
+	s := start(t, "7.2.0", h, Options{})
+	id, secret := s.app("fa", "", "client_credentials")
+	tok := s.token(id, secret, url.Values{"grant_type": {"client_credentials"}}).json(t)["access_token"].(string)
+
+	both := s.form("/oauth2/revoke", url.Values{"token": {tok}, "client_id": {id}, "client_secret": {secret}}, basic(id, secret))
+	if both.status != 401 || !strings.Contains(both.body, "Client Authentication failed.") {
+		t.Fatalf("both methods: %d %s", both.status, both.body)
+	}
+	expectNone(t, s, ch, "both client-authentication methods")
+
+	bad := s.form("/oauth2/revoke", url.Values{"token": {tok}}, basic(id, "wrong"))
+	if bad.status != 401 || !strings.Contains(bad.body, "Client Authentication failed.") {
+		t.Fatalf("wrong secret: %d %s", bad.status, bad.body)
+	}
+	got := expectOne(t, ch)
+	if !strings.Contains(got.body, `"accessToken":"`+tok+`"`) || !strings.Contains(got.body, `"consumerKey":"`+id+`"`) {
+		t.Errorf("failed-auth notification %s", got.body)
+	}
+	if r := s.introspect(tok); !strings.Contains(r.body, `"active":true`) {
+		t.Errorf("failed-auth revoke revoked the token: %s", r.body)
+	}
+	// An unknown token is not looked up, so a failed authentication notifies nothing.
+	s.form("/oauth2/revoke", url.Values{"token": {"unknown"}}, basic(id, "wrong"))
+	expectNone(t, s, ch, "failed-auth revoke of an unknown token")
 }

@@ -32,15 +32,17 @@ type grantHandler struct {
 
 // grants is the server-wide grant registry; a grant not in it is unsupported_grant_type (§4).
 var grants = map[string]grantHandler{
-	"client_credentials": {handle: grantClientCredentials},
-	"password":           {required: []string{"username", "password"}, handle: grantPassword},
-	"refresh_token":      {required: []string{"refresh_token"}, handle: grantRefresh},
-	"authorization_code": {required: []string{"code"}, handle: grantAuthorizationCode},
-	grantDeviceCode:      {required: []string{"device_code"}, handle: grantDevice},
-	grantJWTBearer:       {required: []string{"assertion"}, handle: grantJWT},
-	grantTokenExchange:   {required: []string{"subject_token", "subject_token_type"}, handle: grantExchange},
-	grantSAML2Bearer:     {required: []string{"assertion"}, handle: grantSAML},
-	grantNTLM:            {required: []string{"windows_token"}, handle: grantIWANTLM},
+	"client_credentials":    {handle: grantClientCredentials},
+	"password":              {required: []string{"username", "password"}, handle: grantPassword},
+	"refresh_token":         {required: []string{"refresh_token"}, handle: grantRefresh},
+	"authorization_code":    {required: []string{"code"}, handle: grantAuthorizationCode},
+	grantDeviceCode:         {required: []string{"device_code"}, handle: grantDevice},
+	grantJWTBearer:          {required: []string{"assertion"}, handle: grantJWT},
+	grantTokenExchange:      {required: []string{"subject_token", "subject_token_type"}, handle: grantExchange},
+	grantSAML2Bearer:        {required: []string{"assertion"}, handle: grantSAML},
+	grantNTLM:               {required: []string{"windows_token"}, handle: grantIWANTLM},
+	grantAccountSwitch:      {handle: grantSwitch},
+	grantOrganizationSwitch: {handle: grantSwitch},
 }
 
 // tokenEndpoint serves POST /oauth2/token (identity-server-7.md §4). Order of checks follows

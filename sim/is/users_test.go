@@ -81,7 +81,7 @@ func TestSystemRevocation(t *testing.T) {
 				}
 			}
 		}
-		expectNone(t, ch, why)
+		expectNone(t, s, ch, why)
 		for _, tok := range toks {
 			if !seen[tok] {
 				t.Errorf("%s: no notification for one of the tokens", why)
@@ -104,7 +104,7 @@ func TestSystemRevocation(t *testing.T) {
 		t.Errorf("old password still works: %d", r.status)
 	}
 	s.adminSCIM("PATCH", usersPath+"/"+uid, map[string]any{"Operations": []map[string]any{{"op": "replace", "path": "password", "value": "dave-pw"}}})
-	expectNone(t, ch, "password change without tokens")
+	expectNone(t, s, ch, "password change without tokens")
 
 	t3 := issue()
 	rid := s.role(t, "staff", nil)
@@ -118,7 +118,7 @@ func TestSystemRevocation(t *testing.T) {
 		t.Errorf("locked account authenticates: %d", r.status)
 	}
 	s.adminSCIM("PATCH", usersPath+"/"+uid, map[string]any{"Operations": []map[string]any{{"op": "replace", "path": wso2UserSchema + ":accountLocked", "value": false}}})
-	expectNone(t, ch, "unlock")
+	expectNone(t, s, ch, "unlock")
 
 	t5 := issue()
 	if r := s.adminSCIM("DELETE", usersPath+"/"+uid, nil); r.status != 204 {
