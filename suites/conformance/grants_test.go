@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"net/http"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -26,14 +27,20 @@ func expectGatewayAccepts(ctx SpecContext, token, what string) {
 	GinkgoHelper()
 	iv := intervals.Get(intervals.GatewayPropagation)
 	var last wso2am.GatewayAnswer
+	start, said := time.Now(), time.Now()
 	Eventually(ctx, func() int {
 		a, err := env.APIM.CallAPI(ctx, env.APIPath, token)
 		if err != nil {
 			last = wso2am.GatewayAnswer{Body: err.Error()}
-			return 0
+		} else {
+			last = a
 		}
-		last = a
-		return a.Status
+		if a.Status != http.StatusOK && time.Since(said) >= 15*time.Second {
+			GinkgoWriter.Printf("  still waiting for the gateway to accept %s: %s of %s (last answer: %s)\n",
+				what, time.Since(start).Round(time.Second), iv.Timeout, redact(last.String()))
+			said = time.Now()
+		}
+		return last.Status
 	}).WithTimeout(iv.Timeout).WithPolling(iv.Poll).Should(Equal(http.StatusOK),
 		func() string {
 			return redact("the gateway did not accept " + what + " on " + env.APIPath + " within " + iv.Timeout.String() + "; last answer: " + last.String())
