@@ -126,9 +126,6 @@ func (b *Backend) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// WorkDir is where the homes live.
-func (b *Backend) WorkDir() string { return b.workDir }
-
 // State is what Stop needs to end a detached run from another kmconform process.
 type State struct {
 	WorkDir string         `json:"workDir"`

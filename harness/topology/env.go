@@ -71,7 +71,6 @@ type Env struct {
 type StepResult struct {
 	Name     string
 	Duration time.Duration
-	Err      error
 }
 
 // Node returns the node with a network alias.

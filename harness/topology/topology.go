@@ -130,7 +130,7 @@ func Up(ctx context.Context, opt Options) (*Env, error) {
 		fmt.Fprintf(opt.Progress, "[setup %d/%d] %s\n", i+1, len(steps), s.name)
 		start := time.Now()
 		err := s.run(ctx, r)
-		r.env.Steps = append(r.env.Steps, StepResult{Name: s.name, Duration: time.Since(start), Err: err})
+		r.env.Steps = append(r.env.Steps, StepResult{Name: s.name, Duration: time.Since(start)})
 		if err != nil {
 			if ctx.Err() != nil {
 				err = fmt.Errorf("%w (interrupted: %v)", err, ctx.Err())
