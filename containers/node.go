@@ -38,6 +38,8 @@ type Spec struct {
 	Version string // product version; empty for the backend
 	Alias   string // network alias
 	Image   string // container image (docker backend only)
+	// Env is extra environment for the product's process (e.g. the simulator's KMSIM_FAULTS).
+	Env map[string]string
 }
 
 // Node is one product instance. Files are addressed relative to the product home
@@ -58,9 +60,22 @@ type Node interface {
 	Logs(ctx context.Context) ([]byte, error)
 }
 
+// Handle identifies what a backend created, so that another process can find and remove it later
+// (kmconform up, then kmconform down).
+type Handle struct {
+	Backend string `json:"backend"`
+	// RunID labels the containers of the docker backend.
+	RunID string `json:"runId,omitempty"`
+	// WorkDir and PIDs are the process backend's folder and processes.
+	WorkDir string         `json:"workDir,omitempty"`
+	PIDs    map[string]int `json:"pids,omitempty"`
+}
+
 // Backend creates the Nodes of one cell on one network and removes them.
 type Backend interface {
 	Name() string
+	// Handle describes what the backend created so far.
+	Handle() Handle
 	// Create creates every Node without starting it.
 	Create(ctx context.Context, specs []Spec) ([]Node, error)
 	// Close stops and removes everything Create made. It is safe to call more than once.

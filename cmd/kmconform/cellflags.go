@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/kmconform/kmconform/harness/cellrun"
+	"github.com/kmconform/kmconform/harness/faults"
 	"github.com/kmconform/kmconform/harness/matrix"
-	"github.com/kmconform/kmconform/harness/topology"
 )
 
 // cellFlags are the options run and up share.
@@ -36,7 +36,9 @@ func (c *cellFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.MavenRepo, "maven-repo", os.Getenv("KMCONFORM_MAVEN_REPO"), "Maven repository to download the notification JAR from instead of WSO2's (env KMCONFORM_MAVEN_REPO)")
 	fs.BoolVar(&cfg.KeepWorkDir, "keep-work-dir", false, "keep the simulator's product homes after the run (target sim)")
 	fs.StringVar(&cfg.RunID, "run-id", "", "label for everything this run creates on Docker (default: generated); containers carry kmconform.run=<run-id>-<cell>")
-	fs.StringVar(&cfg.Faults, "inject-fault", "", "break the documented setup on purpose (kmconform's self-test): "+faultNames())
+	fs.StringVar(&cfg.Faults, "inject-fault", "", "break the documented setup on purpose (kmconform's self-test): "+strings.Join(faults.Names(faults.Setup), ", "))
+	fs.StringVar(&cfg.SimFaults, "sim-fault", "", "make the simulator play a product regression (targets sim and sim-docker; kmconform's self-test): "+strings.Join(faults.Names(faults.Product), ", "))
+	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "run only the checks whose labels match, e.g. 'area:revocation' or 'cap:issuer || id:grants.client_credentials' (see 'kmconform specs')")
 }
 
 // resolve fills defaults, validates everything that can be checked before anything starts and returns the
@@ -53,9 +55,13 @@ func (c *cellFlags) resolve(fs *flag.FlagSet) (matrix.Cell, error) {
 		cfg.Kmsim = findBinary("kmsim")
 	}
 	cfg.ReportDir = "-" // set once the cell's name is known
-	cell, _, err := cfg.Validate()
+	checked, err := cfg.Validate()
 	if err != nil {
 		return matrix.Cell{}, usageError("%v", err)
+	}
+	cell := checked.Cell
+	if n := len(selectChecks(cfg.LabelFilter)); n == 0 {
+		return matrix.Cell{}, usageError("--label-filter %q selects no check: 'kmconform specs' lists the checks and their labels", cfg.LabelFilter)
 	}
 	if cfg.Kmsim == "" {
 		return matrix.Cell{}, usageError("kmsim was not found next to kmconform or on PATH: build it with 'make build' or pass --kmsim")
@@ -89,12 +95,4 @@ func newRunID() string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	return time.Now().UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b)
-}
-
-func faultNames() string {
-	var names []string
-	for _, f := range topology.AllFaults {
-		names = append(names, string(f))
-	}
-	return strings.Join(names, ", ")
 }

@@ -1,6 +1,6 @@
 // Command kmconform runs the conformance suite of WSO2 Identity Server 7.x as a Key Manager of WSO2 API
 // Manager 4.x against one matrix cell. It is thin: flags become a run configuration, the suite binary does
-// the work, and the JUnit it writes is summarised.
+// the work, and the results.json it writes is summarised.
 package main
 
 import (
@@ -17,7 +17,7 @@ const usage = `kmconform checks WSO2 Identity Server 7.x as a Key Manager of WSO
 
 Usage:
   kmconform run   --is <version> --apim <version> [--target official|sim|sim-docker] [options]
-                  run the conformance suite against one cell and write reports/<cell>/junit.xml
+                  run the conformance suite against one cell and write reports/<cell>/results.json and junit.xml
   kmconform matrix --is <v,v|all> --apim <v,v|all> [--target …] [options]
                   run several cells one after the other and write reports/matrix.{md,html,json}
   kmconform report [--reports DIR]
@@ -28,6 +28,8 @@ Usage:
                   take a cell brought up with 'up' down
   kmconform clean [--images]
                   remove containers and networks an interrupted run left on Docker
+  kmconform specs [--json] [--label-filter EXPR]
+                  list the checks: ID, area, capability, level, references and the faults that prove them
   kmconform versions
   kmconform help
 
@@ -88,6 +90,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cleanCommand(args[1:], stdout, stderr)
 	case "versions":
 		err = versionsCommand(stdout)
+	case "specs":
+		err = specsCommand(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

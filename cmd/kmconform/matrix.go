@@ -91,7 +91,7 @@ func matrixCommand(args []string, stdout, stderr io.Writer) error {
 // reportCommand rebuilds the matrix report from every cell folder under --reports.
 func reportCommand(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("kmconform report", flag.ContinueOnError)
-	reports := fs.String("reports", "reports", "folder holding <cell>/junit.xml from earlier runs")
+	reports := fs.String("reports", "reports", "folder holding <cell>/results.json from earlier runs")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}

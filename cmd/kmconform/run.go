@@ -16,6 +16,7 @@ import (
 	"github.com/kmconform/kmconform/harness/cellrun"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/report"
+	"github.com/kmconform/kmconform/harness/results"
 )
 
 func runCommand(args []string, stdout, stderr io.Writer) error {
@@ -68,26 +69,33 @@ func runCell(cfg cellrun.Config, cell matrix.Cell, suite string, stdout, stderr 
 	if err := cfg.Save(configFile); err != nil {
 		return report.Cell{}, err
 	}
-	junit := filepath.Join(cfg.ReportDir, "junit.xml")
 	fmt.Fprintf(stdout, "kmconform: cell %s, target %s, reports in %s\n", cell.Name(), cfg.Target, cfg.ReportDir)
 
-	runErr := runSuite(suite, []string{
+	args := []string{
 		"-kmconform.config=" + configFile,
-		"-ginkgo.junit-report=" + junit,
 		"-ginkgo.v",
 		"-ginkgo.no-color=" + fmt.Sprint(!isTerminal(stdout)),
 		// Every wait has its own named interval; this only stops a cell that hangs beyond all of them.
 		"-ginkgo.timeout=" + suiteTimeout.String(),
-	}, stdout, stderr)
+	}
+	if cfg.LabelFilter != "" {
+		args = append(args, "-ginkgo.label-filter="+cfg.LabelFilter)
+	}
+	runErr := runSuite(suite, args, stdout, stderr)
 
-	res, err := report.ReadCell(cfg.ReportDir)
+	typed, err := results.Read(cfg.ReportDir)
 	if err != nil {
-		return res, err
+		if errors.Is(err, results.ErrMissing) && runErr != nil {
+			return report.Cell{}, fmt.Errorf("the conformance suite did not complete (%v) and wrote no results", runErr)
+		}
+		return report.Cell{}, err
 	}
-	if _, statErr := os.Stat(junit); statErr != nil && runErr != nil {
-		return res, fmt.Errorf("the conformance suite did not complete (%v) and wrote no JUnit", runErr)
-	}
+	res := report.FromResults(typed, filepath.Join(cfg.ReportDir, "junit.xml"))
 	fmt.Fprintln(stdout, cellSummary(res))
+	if typed.Setup.Outcome == results.Passed && typed.Executed() == 0 && !typed.Interrupted {
+		return res, &exitError{code: 1, err: fmt.Errorf("no check ran in %s: every selected check was not supported or skipped (see %s)",
+			cell.Name(), filepath.Join(cfg.ReportDir, results.FileName))}
+	}
 	return res, nil
 }
 

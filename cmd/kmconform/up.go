@@ -16,20 +16,19 @@ import (
 	"time"
 
 	"github.com/kmconform/kmconform/containers"
-	"github.com/kmconform/kmconform/containers/docker"
-	"github.com/kmconform/kmconform/containers/process"
 	"github.com/kmconform/kmconform/harness/cellrun"
-	"github.com/kmconform/kmconform/harness/topology"
+	"github.com/kmconform/kmconform/harness/env"
+	"github.com/kmconform/kmconform/harness/fixture"
+	"github.com/kmconform/kmconform/harness/plan"
 )
 
 // upState is what 'kmconform down' needs to take a cell down from another process.
 type upState struct {
-	Cell      string         `json:"cell"`
-	Target    string         `json:"target"`
-	RunID     string         `json:"runId"`
-	Process   *process.State `json:"process,omitempty"`
-	ReportDir string         `json:"reportDir"`
-	Created   time.Time      `json:"created"`
+	Cell      string            `json:"cell"`
+	Target    string            `json:"target"`
+	Handle    containers.Handle `json:"handle"`
+	ReportDir string            `json:"reportDir"`
+	Created   time.Time         `json:"created"`
 }
 
 // stateDir holds one state file per cell that is up, plus its credentials and CA (mode 0600/0700):
@@ -61,7 +60,7 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	statePath := filepath.Join(dir, cell.Name()+".json")
 	if st, err := readUpState(statePath); err == nil {
-		if st.Process != nil && !st.Process.Running() {
+		if !cellrun.Alive(st.Handle) {
 			// Its processes are gone (a reboot, a kill): the state is stale, not a cell that is up.
 			fmt.Fprintf(stdout, "kmconform: %s was up once but its processes are gone; forgetting it\n", cell.Name())
 			removeUpFiles(statePath)
@@ -97,20 +96,17 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		return errors.New(msg)
 	}
+	apps, err := upApps(ctx, s.Env)
+	if err != nil {
+		_ = s.SaveEvidence(ctx)
+		return errors.New(s.Redact(err.Error()) + " (evidence in " + cfg.ReportDir + ")")
+	}
 	if err := s.SaveEvidence(ctx); err != nil {
 		fmt.Fprintln(stderr, "kmconform: saving evidence:", err)
 	}
 	_ = s.CloseTranscript()
-
-	st := upState{Cell: cell.Name(), Target: cfg.Target, RunID: cfg.RunID, ReportDir: cfg.ReportDir, Created: time.Now().UTC()}
-	switch b := s.Backend.(type) {
-	case *process.Backend:
-		ps := b.State()
-		st.Process = &ps
-	case *docker.Backend:
-		st.RunID = b.RunID()
-	}
-	creds, caPath, err := writeUpFiles(dir, cell.Name(), st, s.Env)
+	st := upState{Cell: cell.Name(), Target: cfg.Target, Handle: s.Backend.Handle(), ReportDir: cfg.ReportDir, Created: time.Now().UTC()}
+	creds, caPath, err := writeUpFiles(dir, cell.Name(), st, s.Env, apps)
 	if err != nil {
 		return err
 	}
@@ -120,16 +116,32 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// upApps creates the two applications a user explores with: keys from IS, and keys from the Resident Key
+// Manager, both subscribed to the API. They live as long as the cell.
+func upApps(ctx context.Context, e *env.Env) (map[string]*env.AppKeys, error) {
+	set := fixture.NewSet(e)
+	isApp, err := fixture.Shared(ctx, set, fixture.ISApp)
+	if err != nil {
+		return nil, err
+	}
+	resident, err := fixture.Shared(ctx, set, fixture.ResidentApp)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]*env.AppKeys{"isApp": isApp, "residentApp": resident}, nil
+}
+
 // writeUpFiles writes the state, the credentials (0600) and the run's CA certificate.
-func writeUpFiles(dir, cell string, st upState, env *topology.Env) (credsPath, caPath string, err error) {
+func writeUpFiles(dir, cell string, st upState, env *env.Env, apps map[string]*env.AppKeys) (credsPath, caPath string, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("create %s: %w", dir, err)
 	}
 	creds := map[string]any{
-		"apimAdmin":   map[string]string{"username": env.APIM.AdminUser, "password": env.APIM.AdminPassword},
-		"isAdmin":     map[string]string{"username": env.IS.AdminUser, "password": env.IS.AdminPassword},
-		"isApp":       env.ISApp,
-		"residentApp": env.ResidentApp,
+		"apimAdmin": map[string]string{"username": env.APIM.AdminUser, "password": env.APIM.AdminPassword},
+		"isAdmin":   map[string]string{"username": env.IS.AdminUser, "password": env.IS.AdminPassword},
+	}
+	for k, v := range apps {
+		creds[k] = v
 	}
 	credsPath = filepath.Join(dir, cell+"-credentials.json")
 	caPath = filepath.Join(dir, cell+"-ca.pem")
@@ -147,16 +159,16 @@ func writeUpFiles(dir, cell string, st upState, env *topology.Env) (credsPath, c
 	return credsPath, caPath, nil
 }
 
-func printEndpoints(ctx context.Context, w io.Writer, env *topology.Env, credsPath, caPath string) {
+func printEndpoints(ctx context.Context, w io.Writer, env *env.Env, credsPath, caPath string) {
 	fmt.Fprintf(w, "\nCell %s is up. The products know each other by these names; reach them through the addresses shown:\n", env.Cell.Name())
 	rows := []struct {
 		alias, url string
 		port       int
 	}{
-		{containers.ISAlias, topology.ISBase, 9443},
-		{containers.APIMAlias, topology.APIMBase, 9443},
-		{containers.APIMAlias, topology.GatewayBase, 8243},
-		{containers.BackendAlias, topology.BackendURL, 8080},
+		{containers.ISAlias, plan.ISBase, 9443},
+		{containers.APIMAlias, plan.APIMBase, 9443},
+		{containers.APIMAlias, plan.GatewayBase, 8243},
+		{containers.BackendAlias, plan.BackendURL, 8080},
 	}
 	for _, r := range rows {
 		n := env.Node(r.alias)
@@ -166,11 +178,11 @@ func printEndpoints(ctx context.Context, w io.Writer, env *topology.Env, credsPa
 		}
 		fmt.Fprintf(w, "  %-40s -> %s\n", r.url, addr)
 	}
-	fmt.Fprintf(w, "  API on the gateway: %s%s\n", topology.GatewayBase, env.APIPath)
+	fmt.Fprintf(w, "  API on the gateway: %s%s\n", plan.GatewayBase, env.APIPath)
 	fmt.Fprintf(w, "\nTLS: the products present certificates of this run's CA: %s\n", caPath)
 	fmt.Fprintf(w, "Credentials (admin users, application keys): %s\n", credsPath)
 	isAddr, _ := env.Node(containers.ISAlias).Addr(ctx, 9443)
-	fmt.Fprintf(w, "Example: curl --cacert %s --connect-to wso2is:9443:%s %s/oauth2/token/.well-known/openid-configuration\n", caPath, isAddr, topology.ISBase)
+	fmt.Fprintf(w, "Example: curl --cacert %s --connect-to wso2is:9443:%s %s/oauth2/token/.well-known/openid-configuration\n", caPath, isAddr, plan.ISBase)
 }
 
 func downCommand(args []string, stdout, stderr io.Writer) error {
@@ -221,17 +233,11 @@ func takeDown(statePath string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case st.Process != nil:
-		err = process.Stop(*st.Process)
-	default:
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		var n int
-		n, err = docker.Clean(ctx, st.RunID)
-		if err == nil {
-			fmt.Fprintf(stdout, "kmconform: removed %d containers and networks of run %s\n", n, st.RunID)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	what, err := cellrun.Release(ctx, st.Handle)
+	if err == nil {
+		fmt.Fprintf(stdout, "kmconform: %s\n", what)
 	}
 	if err != nil {
 		return fmt.Errorf("take down %s: %w", st.Cell, err)
@@ -247,7 +253,7 @@ func readUpState(statePath string) (*upState, error) {
 		return nil, err
 	}
 	var st upState
-	if err := json.Unmarshal(b, &st); err != nil || st.Cell == "" || (st.Process == nil && st.RunID == "") {
+	if err := json.Unmarshal(b, &st); err != nil || st.Cell == "" || st.Handle.Backend == "" || (st.Handle.Backend == "docker" && st.Handle.RunID == "") {
 		// Never act on a state without its run: an empty run id would mean every kmconform container.
 		return nil, fmt.Errorf("state file %s is damaged: remove it and run 'kmconform clean'", statePath)
 	}

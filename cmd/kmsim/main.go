@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/kmconform/kmconform/sim/faults"
 )
 
 // version is the simulator's own version.
@@ -24,7 +26,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "kmsim: a command is required: init-home, serve, backend or version.")
+		fmt.Fprintln(stderr, "kmsim: a command is required: init-home, serve, backend, faults or version.")
 		return 2
 	}
 	var err error
@@ -37,8 +39,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = backend(args[1:], stdout)
 	case "version":
 		fmt.Fprintln(stdout, "kmsim "+version)
+	case "faults":
+		for _, f := range faults.All {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", f.Name, f.Product, f.Doc)
+		}
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q: use init-home, serve, backend or version.", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q: use init-home, serve, backend, faults or version.", args[0])}
 	}
 	if err == nil {
 		return 0

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kmconform/kmconform/sim/carbonlog"
 	"github.com/kmconform/kmconform/sim/defaulthome"
+	"github.com/kmconform/kmconform/sim/faults"
 	"github.com/kmconform/kmconform/sim/home"
 	"github.com/kmconform/kmconform/sim/is"
 	"github.com/kmconform/kmconform/sim/simnet"
@@ -23,12 +24,13 @@ type serveOptions struct {
 	hosts   simnet.Hosts
 	log     *carbonlog.Logger
 	ready   func()
+	faults  faults.Set
 }
 
 // servers maps a product to its Serve; apim.go adds "apim".
 var servers = map[string]func(context.Context, *home.Home, serveOptions) error{
 	"is": func(ctx context.Context, h *home.Home, o serveOptions) error {
-		return is.Serve(ctx, h, is.Options{Version: o.version, Bind: o.bind, Hosts: o.hosts, Log: o.log, Ready: o.ready})
+		return is.Serve(ctx, h, is.Options{Version: o.version, Bind: o.bind, Hosts: o.hosts, Log: o.log, Ready: o.ready, Faults: o.faults})
 	},
 }
 
@@ -42,6 +44,7 @@ func serve(args []string, stdout io.Writer) error {
 	dir := fs.String("home", "", "product home")
 	bind := fs.String("bind", "", "listen address")
 	hostsFlag := fs.String("hosts", "", "name=ip,… for outbound calls")
+	faultFlag := fs.String("fault", "", "product regressions to play, comma-separated (see 'kmsim faults')")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -60,6 +63,10 @@ func serve(args []string, stdout io.Writer) error {
 		return usageError{"serve: --home (or KMSIM_HOME) is required."}
 	}
 	hosts, err := simnet.ParseHosts(envOr(*hostsFlag, "KMSIM_HOSTS", ""))
+	if err != nil {
+		return usageError{err.Error() + "."}
+	}
+	played, err := faults.Parse(envOr(*faultFlag, "KMSIM_FAULTS", ""), p)
 	if err != nil {
 		return usageError{err.Error() + "."}
 	}
@@ -82,7 +89,10 @@ func serve(args []string, stdout io.Writer) error {
 		log.Info("org.wso2.carbon.core.internal.StartupFinalizerServiceComponent",
 			"WSO2 Carbon started in %d sec", int(time.Since(start).Seconds()))
 	}
-	err = run(ctx, h, serveOptions{version: v, bind: b, hosts: hosts, log: log, ready: ready})
+	for name := range played {
+		log.Warn("org.wso2.carbon.core.internal.CarbonCoreActivator", "kmsim plays product fault %s: this server deliberately deviates from the product", name)
+	}
+	err = run(ctx, h, serveOptions{version: v, bind: b, hosts: hosts, log: log, ready: ready, faults: played})
 	if err != nil {
 		log.Error("org.wso2.carbon.core.init.CarbonServerManager", "Cannot start server: %v", err)
 		return fmt.Errorf("serve: %w", err)

@@ -10,8 +10,6 @@ import (
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
-
-	"github.com/kmconform/kmconform/harness/intervals"
 )
 
 // ErrUnavailable matches (errors.Is) the error of Available, New and Clean when no Docker engine answers.
@@ -47,8 +45,6 @@ func Available(ctx context.Context) (err error) {
 			err = &unavailableError{fmt.Errorf("panic: %v", r)}
 		}
 	}()
-	ctx, cancel := context.WithTimeout(ctx, intervals.Get(intervals.HTTPRequest).Timeout)
-	defer cancel()
 	p, err := testcontainers.ProviderDefault.GetProvider()
 	if err != nil {
 		return &unavailableError{err}

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -22,7 +23,6 @@ import (
 	"github.com/testcontainers/testcontainers-go/network"
 
 	"github.com/kmconform/kmconform/containers"
-	"github.com/kmconform/kmconform/harness/intervals"
 )
 
 // Labels on every container and network the backend creates.
@@ -50,12 +50,17 @@ type Options struct {
 	Progress io.Writer
 	// Owners overrides DefaultOwners per product.
 	Owners map[containers.Product]Owner
+	// StopTimeout is how long a container has to stop before it is killed (default 10 s); RequestTimeout
+	// bounds one call to the engine (default 30 s).
+	StopTimeout, RequestTimeout time.Duration
 }
 
 // Backend runs nodes as Docker containers.
 type Backend struct {
 	runID    string
 	progress io.Writer
+	stop     time.Duration
+	request  time.Duration
 	owners   map[containers.Product]Owner
 	cli      *client.Client
 
@@ -86,7 +91,14 @@ func New(ctx context.Context, opt Options) (*Backend, error) {
 	if err != nil {
 		return nil, &unavailableError{err}
 	}
-	b := &Backend{runID: runID, progress: opt.Progress, cli: cli.Client, owners: map[containers.Product]Owner{}}
+	b := &Backend{runID: runID, progress: opt.Progress, cli: cli.Client, owners: map[containers.Product]Owner{},
+		stop: opt.StopTimeout, request: opt.RequestTimeout}
+	if b.stop <= 0 {
+		b.stop = 10 * time.Second
+	}
+	if b.request <= 0 {
+		b.request = 30 * time.Second
+	}
 	if b.progress == nil {
 		b.progress = io.Discard
 	}
@@ -104,6 +116,11 @@ func (b *Backend) Name() string { return "docker" }
 
 // RunID is the id on every name and label this backend creates.
 func (b *Backend) RunID() string { return b.runID }
+
+// Handle implements containers.Backend: the run id labels everything this backend made.
+func (b *Backend) Handle() containers.Handle {
+	return containers.Handle{Backend: b.Name(), RunID: b.runID}
+}
 
 func (b *Backend) labels() map[string]string {
 	return map[string]string{LabelManaged: "true", LabelRun: b.runID}
@@ -166,6 +183,7 @@ func (b *Backend) createNode(ctx context.Context, nw *testcontainers.DockerNetwo
 			ExposedPorts:   ports,
 			Networks:       []string{nw.Name},
 			NetworkAliases: map[string][]string{nw.Name: {s.Alias}},
+			Env:            s.Env,
 		},
 		Started: false,
 		// Progress is the backend's voice; testcontainers' own emoji log would interleave with it.
@@ -189,8 +207,7 @@ func (b *Backend) createNode(ctx context.Context, nw *testcontainers.DockerNetwo
 // Close stops and removes every container (with its anonymous volumes) and network this backend made, then
 // everything else still labelled with its RunID. It runs to the end even when ctx is already cancelled.
 func (b *Backend) Close(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx),
-		intervals.Get(intervals.ProcessStop).Timeout+intervals.Get(intervals.HTTPRequest).Timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.stop+b.request)
 	defer cancel()
 	b.mu.Lock()
 	if b.cliClosed {
@@ -208,7 +225,7 @@ func (b *Backend) Close(ctx context.Context) error {
 	for _, n := range nodes {
 		n.markStopped()
 		wg.Go(func() {
-			err := n.ctr.Terminate(ctx, testcontainers.StopTimeout(intervals.Get(intervals.ProcessStop).Timeout))
+			err := n.ctr.Terminate(ctx, testcontainers.StopTimeout(b.stop))
 			if err != nil && !cerrdefs.IsNotFound(err) {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("remove container %s: %w", n.name, err))

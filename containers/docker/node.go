@@ -18,7 +18,6 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/kmconform/kmconform/containers"
-	"github.com/kmconform/kmconform/harness/intervals"
 )
 
 // exitCheckEvery rate-limits the container inspection behind Exited, which the harness calls on every poll.
@@ -162,7 +161,7 @@ func (n *node) Exited() error {
 		return n.exitErr
 	}
 	n.checked = time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), intervals.Get(intervals.HTTPRequest).Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), n.b.request)
 	defer cancel()
 	res, err := n.cli.ContainerInspect(ctx, n.id, client.ContainerInspectOptions{})
 	if cerrdefs.IsNotFound(err) {

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/kmconform/kmconform/containers"
-	"github.com/kmconform/kmconform/harness/intervals"
 )
 
 // Options configure the backend.
@@ -34,6 +33,8 @@ type Options struct {
 	KeepWorkDir bool
 	// Detach lets the processes outlive kmconform (kmconform up); Stop ends them later.
 	Detach bool
+	// StopTimeout is how long a node has to exit after SIGTERM before it is killed (default 10 s).
+	StopTimeout time.Duration
 }
 
 // Backend runs nodes as processes.
@@ -54,6 +55,9 @@ func New(opt Options) (*Backend, error) {
 	}
 	if st, err := os.Stat(opt.Kmsim); err != nil || st.IsDir() {
 		return nil, fmt.Errorf("kmsim binary %s not found: build it with 'make build' or pass --kmsim", opt.Kmsim)
+	}
+	if opt.StopTimeout <= 0 {
+		opt.StopTimeout = 10 * time.Second
 	}
 	b := &Backend{opt: opt, workDir: opt.WorkDir}
 	if b.workDir == "" {
@@ -82,7 +86,7 @@ func (b *Backend) Create(ctx context.Context, specs []containers.Spec) ([]contai
 	var out []containers.Node
 	for i, s := range specs {
 		n := &node{spec: s, ip: ips[i], dir: filepath.Join(b.workDir, s.Alias), kmsim: b.opt.Kmsim,
-			hosts: strings.Join(hosts, ","), detach: b.opt.Detach}
+			hosts: strings.Join(hosts, ","), detach: b.opt.Detach, stopTimeout: b.opt.StopTimeout}
 		if err := os.MkdirAll(n.dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create %s folder: %w", s.Alias, err)
 		}
@@ -161,6 +165,12 @@ func (st State) Running() bool {
 	return false
 }
 
+// Handle implements containers.Backend: the work folder and the pid of every started node.
+func (b *Backend) Handle() containers.Handle {
+	st := b.State()
+	return containers.Handle{Backend: b.Name(), WorkDir: st.WorkDir, PIDs: st.PIDs}
+}
+
 // State records the work folder and the process of every started node.
 func (b *Backend) State() State {
 	b.mu.Lock()
@@ -178,7 +188,7 @@ func (b *Backend) State() State {
 
 // Stop ends the processes of a detached run (SIGTERM, then SIGKILL) and removes its work folder. A pid is
 // signalled only while it is still a kmsim of this run: after a reboot the number may belong to anything.
-func Stop(st State) error {
+func Stop(st State, timeout time.Duration) error {
 	var errs []error
 	for alias, pid := range st.PIDs {
 		if !st.Owns(pid) {
@@ -191,7 +201,7 @@ func Stop(st State) error {
 		if p.Signal(syscall.SIGTERM) != nil {
 			continue // already gone
 		}
-		deadline := time.Now().Add(intervals.Get(intervals.ProcessStop).Timeout)
+		deadline := time.Now().Add(timeout)
 		for time.Now().Before(deadline) && p.Signal(syscall.Signal(0)) == nil {
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -251,6 +261,8 @@ type node struct {
 	kmsim  string
 	hosts  string
 	detach bool
+	// stopTimeout bounds the wait for an exit after SIGTERM.
+	stopTimeout time.Duration
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -319,6 +331,10 @@ func (n *node) Start(_ context.Context) error {
 	// Not CommandContext: the process lives until Close, not until the caller's context ends.
 	cmd := exec.Command(n.kmsim, args...)
 	cmd.Dir = n.dir // also how Stop recognises the process as this run's
+	cmd.Env = os.Environ()
+	for k, v := range n.spec.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	cmd.Stdout, cmd.Stderr = console, console
 	cmd.SysProcAttr = sysProcAttr(n.detach)
 	if err := cmd.Start(); err != nil {
@@ -372,9 +388,9 @@ func (n *node) stop() error {
 	select {
 	case <-done:
 		return nil
-	case <-time.After(intervals.Get(intervals.ProcessStop).Timeout):
+	case <-time.After(n.stopTimeout):
 		_ = cmd.Process.Kill()
 		<-done
-		return fmt.Errorf("%s did not stop within %s of SIGTERM and was killed", n.spec.Alias, intervals.Get(intervals.ProcessStop).Timeout)
+		return fmt.Errorf("%s did not stop within %s of SIGTERM and was killed", n.spec.Alias, n.stopTimeout)
 	}
 }

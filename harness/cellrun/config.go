@@ -13,10 +13,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/kmconform/kmconform/containers"
+	"github.com/kmconform/kmconform/harness/faults"
+	"github.com/kmconform/kmconform/harness/fixture"
 	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/matrix"
-	"github.com/kmconform/kmconform/harness/topology"
+	"github.com/kmconform/kmconform/harness/setup"
 )
 
 // Targets kmconform can run a cell against.
@@ -44,6 +48,10 @@ type Config struct {
 	Intervals string `json:"intervals,omitempty"`
 	// Faults injects setup faults (kmconform's self-test only).
 	Faults string `json:"faults,omitempty"`
+	// SimFaults asks the simulator to play product faults (simulator targets only).
+	SimFaults string `json:"simFaults,omitempty"`
+	// LabelFilter selects checks by label (Ginkgo's label filter syntax).
+	LabelFilter string `json:"labelFilter,omitempty"`
 	// KeepWorkDir leaves process homes on disk after the run.
 	KeepWorkDir bool `json:"keepWorkDir,omitempty"`
 	// ISImage and APIMImage override the matrix's official images (a mirror or an updated image).
@@ -89,36 +97,60 @@ func (c Config) LoadMatrix() (*matrix.Matrix, error) {
 	return matrix.Parse(raw, c.Matrix)
 }
 
+// Checked is what Validate resolved from a Config.
+type Checked struct {
+	Cell matrix.Cell
+	// SetupFaults change the plan; ProductFaults are played by the simulator.
+	SetupFaults, ProductFaults []faults.Fault
+}
+
 // Validate checks everything that can be checked before anything starts, and applies interval overrides.
-func (c Config) Validate() (matrix.Cell, topology.Faults, error) {
+func (c Config) Validate() (Checked, error) {
 	if !slices.Contains(Targets, c.Target) {
-		return matrix.Cell{}, nil, fmt.Errorf("unknown target %q: use one of %s", c.Target, strings.Join(Targets, ", "))
+		return Checked{}, fmt.Errorf("unknown target %q: use one of %s", c.Target, strings.Join(Targets, ", "))
 	}
 	m, err := c.LoadMatrix()
 	if err != nil {
-		return matrix.Cell{}, nil, err
+		return Checked{}, err
 	}
 	for i, e := range m.Expectations {
-		if e.Setup != "" && !slices.Contains(topology.StepIDs(), e.Setup) {
-			return matrix.Cell{}, nil, fmt.Errorf("matrix expectation %d names unknown setup step %q: use one of %s",
-				i+1, e.Setup, strings.Join(topology.StepIDs(), ", "))
+		if e.Setup != "" && !slices.Contains(setup.StepIDs(), e.Setup) && !fixture.Known(e.Setup) {
+			return Checked{}, fmt.Errorf("matrix expectation %d names unknown setup step or fixture %q: use one of %s, or a fixture (%s)",
+				i+1, e.Setup, strings.Join(setup.StepIDs(), ", "), strings.Join(fixture.Names(), ", "))
 		}
 	}
 	cell, err := m.Cell(c.IS, c.APIM)
 	if err != nil {
-		return matrix.Cell{}, nil, err
+		return Checked{}, err
 	}
-	faults, err := topology.ParseFaults(c.Faults)
-	if err != nil {
-		return matrix.Cell{}, nil, err
+	out := Checked{Cell: cell}
+	if out.SetupFaults, err = faults.Parse(c.Faults, faults.Setup); err != nil {
+		return Checked{}, err
+	}
+	if out.ProductFaults, err = faults.Parse(c.SimFaults, faults.Product); err != nil {
+		return Checked{}, err
+	}
+	if len(out.ProductFaults) > 0 && c.Target == TargetOfficial {
+		return Checked{}, fmt.Errorf("--sim-fault makes the simulator play a product regression; the official images cannot: use --target sim or sim-docker")
+	}
+	if _, err := types.ParseLabelFilter(c.LabelFilter); err != nil {
+		return Checked{}, fmt.Errorf("--label-filter %q is not a valid label filter: %v", c.LabelFilter, firstLine(err.Error()))
 	}
 	if err := intervals.Override(c.Intervals); err != nil {
-		return matrix.Cell{}, nil, err
+		return Checked{}, err
 	}
 	if c.ReportDir == "" {
-		return matrix.Cell{}, nil, errors.New("no report folder was given")
+		return Checked{}, errors.New("no report folder was given")
 	}
-	return cell, faults, nil
+	return out, nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // Save writes the config as JSON, without the password of a Maven mirror URL: the suite never needs it

@@ -7,37 +7,61 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kmconform/kmconform/containers"
 	"github.com/kmconform/kmconform/containers/docker"
 	"github.com/kmconform/kmconform/containers/process"
 	"github.com/kmconform/kmconform/containers/simimage"
+	"github.com/kmconform/kmconform/harness/env"
 	"github.com/kmconform/kmconform/harness/evidence"
+	"github.com/kmconform/kmconform/harness/faults"
+	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/notifjar"
-	"github.com/kmconform/kmconform/harness/topology"
+	"github.com/kmconform/kmconform/harness/plan"
+	"github.com/kmconform/kmconform/harness/setup"
 )
 
 // Session is one cell from setup to teardown.
 type Session struct {
 	Config  Config
 	Cell    matrix.Cell
-	Env     *topology.Env
+	Checked Checked
+	// Plan is the documented setup with the setup faults applied (set by Start).
+	Plan    *plan.Plan
+	Env     *env.Env
 	Images  map[containers.Product]string
 	Backend containers.Backend
 	http    *os.File
-	faults  topology.Faults
 }
 
 // New validates the config. It creates nothing, so the caller can arrange SaveEvidence and Close before
 // Start creates anything — they then run whatever happens during Start, a panic included.
 func New(cfg Config) (*Session, error) {
-	cell, faults, err := cfg.Validate()
+	checked, err := cfg.Validate()
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Config: cfg, Cell: cell, faults: faults}, nil
+	return &Session{Config: cfg, Cell: checked.Cell, Checked: checked}, nil
+}
+
+// KmsimFaultsEnv is the environment variable that tells kmsim which product faults to play.
+const KmsimFaultsEnv = "KMSIM_FAULTS"
+
+// nodeEnv hands the product faults to the simulator nodes of the product that plays each.
+func (s *Session) nodeEnv() map[containers.Product]map[string]string {
+	byProduct := map[containers.Product][]string{}
+	for _, f := range s.Checked.ProductFaults {
+		p := containers.Product(f.Product)
+		byProduct[p] = append(byProduct[p], f.Name)
+	}
+	out := map[containers.Product]map[string]string{}
+	for p, names := range byProduct {
+		out[p] = map[string]string{KmsimFaultsEnv: strings.Join(names, ",")}
+	}
+	return out
 }
 
 // Start creates the backend and runs the setup. After an error, SaveEvidence and Close still apply to
@@ -61,16 +85,23 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 		return fmt.Errorf("create transcript: %w", err)
 	}
 	fmt.Fprintf(progress, "cell %s on target %s (backend %s)\n", s.Cell.Name(), cfg.Target, s.Backend.Name())
-	s.Env, err = topology.Up(ctx, topology.Options{
-		Cell: s.Cell, Backend: s.Backend, JAR: jar, Faults: s.faults, Progress: progress, Transcript: s.http, Images: s.Images,
+	if s.Plan, err = plan.Documented(s.Cell, jar); err != nil {
+		return err
+	}
+	faults.Apply(s.Plan, s.Checked.SetupFaults, progress)
+	for _, f := range s.Checked.ProductFaults {
+		fmt.Fprintf(progress, "  simulator fault %s: %s\n", f.Name, f.Doc)
+	}
+	s.Env, err = setup.Up(ctx, setup.Options{
+		Plan: s.Plan, Backend: s.Backend, Images: s.Images, NodeEnv: s.nodeEnv(), Progress: progress, Transcript: s.http,
 	})
 	return err
 }
 
 // Redact masks every secret the session knows and every secret-shaped value.
 func (s *Session) Redact(text string) string {
-	if s != nil && s.Env != nil && s.Env.Redactor != nil {
-		return s.Env.Redactor.Redact(text)
+	if s != nil && s.Env != nil {
+		return s.Env.Redact(text)
 	}
 	return evidence.Redact(text)
 }
@@ -78,7 +109,8 @@ func (s *Session) Redact(text string) string {
 func (s *Session) newBackend(ctx context.Context, progress io.Writer) (containers.Backend, error) {
 	switch s.Config.Target {
 	case TargetSim:
-		return process.New(process.Options{Kmsim: s.Config.Kmsim, KeepWorkDir: s.Config.KeepWorkDir, Detach: s.Config.Detach})
+		return process.New(process.Options{Kmsim: s.Config.Kmsim, KeepWorkDir: s.Config.KeepWorkDir, Detach: s.Config.Detach,
+			StopTimeout: intervals.Get(intervals.ProcessStop).Timeout})
 	case TargetSimDocker, TargetOfficial:
 		// One backend per cell: the run id plus the cell keeps the container names and labels of cells
 		// that run at the same time apart.
@@ -86,7 +118,8 @@ func (s *Session) newBackend(ctx context.Context, progress io.Writer) (container
 		if runID == "" {
 			runID = fmt.Sprintf("%d", time.Now().UnixNano())
 		}
-		return docker.New(ctx, docker.Options{RunID: runID + "-" + s.Cell.Name(), Progress: progress})
+		return docker.New(ctx, docker.Options{RunID: runID + "-" + s.Cell.Name(), Progress: progress,
+			StopTimeout: intervals.Get(intervals.ProcessStop).Timeout, RequestTimeout: intervals.Get(intervals.HTTPRequest).Timeout})
 	}
 	return nil, fmt.Errorf("unknown target %q", s.Config.Target)
 }
@@ -134,29 +167,29 @@ func firstNonEmpty(vs ...string) string {
 // simulator checks that the handler class is present, never its bytecode); the official images get the
 // real JAR from WSO2's Maven repository (checked against its published checksum and cached) or from a
 // local file.
-func (s *Session) notificationJAR(ctx context.Context, progress io.Writer) (topology.JAR, error) {
+func (s *Session) notificationJAR(ctx context.Context, progress io.Writer) (plan.JAR, error) {
 	v := firstNonEmpty(s.Config.NotificationJARVersion, notifjar.DefaultVersion)
 	if s.Config.Target != TargetOfficial && s.Config.NotificationJAR == "" {
 		content, err := notifjar.StandIn(v)
 		if err != nil {
-			return topology.JAR{}, fmt.Errorf("build the stand-in notification JAR: %w", err)
+			return plan.JAR{}, fmt.Errorf("build the stand-in notification JAR: %w", err)
 		}
-		return topology.JAR{Name: notifjar.StandInFileName(v), Content: content}, nil
+		return plan.JAR{Name: notifjar.StandInFileName(v), Content: content, Source: "kmconform's stand-in (simulator only)"}, nil
 	}
 	fmt.Fprintf(progress, "notification handler JAR %s\n", notifjar.FileName(v))
 	path, err := notifjar.Source{LocalPath: s.Config.NotificationJAR, RepoURL: s.Config.MavenRepo}.Fetch(ctx, v)
 	if err != nil {
-		return topology.JAR{}, err
+		return plan.JAR{}, err
 	}
 	content, err := os.ReadFile(path)
 	if err != nil {
-		return topology.JAR{}, fmt.Errorf("read the notification JAR: %w", err)
+		return plan.JAR{}, fmt.Errorf("read the notification JAR: %w", err)
 	}
 	name := notifjar.FileName(v)
 	if s.Config.NotificationJAR != "" {
 		name = filepath.Base(s.Config.NotificationJAR)
 	}
-	return topology.JAR{Name: name, Content: content}, nil
+	return plan.JAR{Name: name, Content: content, Source: path}, nil
 }
 
 // SaveEvidence writes each node's log and applied deployment.toml, redacted, under reports/<cell>/evidence.
@@ -216,4 +249,31 @@ func (s *Session) Close(ctx context.Context) error {
 	}
 	errs = append(errs, s.CloseTranscript())
 	return errors.Join(errs...)
+}
+
+// Release removes what a backend created from another process (kmconform down): the processes of a
+// process backend, or everything labelled with a docker backend's run id. It says what it removed.
+func Release(ctx context.Context, h containers.Handle) (string, error) {
+	switch h.Backend {
+	case "process":
+		err := process.Stop(process.State{WorkDir: h.WorkDir, PIDs: h.PIDs}, intervals.Get(intervals.ProcessStop).Timeout)
+		return fmt.Sprintf("stopped %d simulator processes", len(h.PIDs)), err
+	case "docker":
+		if h.RunID == "" {
+			// Never act without a run id: an empty one would mean every kmconform container.
+			return "", errors.New("the cell's state has no run id: run 'kmconform clean' instead")
+		}
+		n, err := docker.Clean(ctx, h.RunID)
+		return fmt.Sprintf("removed %d containers and networks of run %s", n, h.RunID), err
+	}
+	return "", fmt.Errorf("unknown backend %q in the cell's state", h.Backend)
+}
+
+// Alive reports whether anything a handle names may still be running: a process backend's processes; a
+// docker backend is assumed alive (its containers are removed by label).
+func Alive(h containers.Handle) bool {
+	if h.Backend == "process" {
+		return process.State{WorkDir: h.WorkDir, PIDs: h.PIDs}.Running()
+	}
+	return true
 }

@@ -5,6 +5,7 @@ package evidence
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Mask replaces a secret.
@@ -67,12 +68,15 @@ func containsFold(s, needle string) bool {
 
 // Redactor masks known secret values (e.g. a client secret returned by an API) in addition to Redact.
 type Redactor struct {
+	mu      sync.RWMutex
 	secrets []string
 }
 
 // Add remembers secrets to mask; values shorter than 4 characters are ignored so that masking never eats
 // ordinary words.
 func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, s := range secrets {
 		if len(s) >= 4 {
 			r.secrets = append(r.secrets, s)
@@ -82,8 +86,19 @@ func (r *Redactor) Add(secrets ...string) {
 
 // Redact applies Redact and masks every remembered secret.
 func (r *Redactor) Redact(s string) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	for _, sec := range r.secrets {
 		s = strings.ReplaceAll(s, sec, Mask)
 	}
 	return Redact(s)
+}
+
+// Tail returns the last n lines of a log.
+func Tail(log []byte, n int) string {
+	all := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
+	if len(all) > n {
+		all = all[len(all)-n:]
+	}
+	return strings.Join(all, "\n")
 }

@@ -1,6 +1,7 @@
-// Package httpcall is the small request/response layer both product clients share: build a request with
-// credentials, read the whole answer, and turn an unexpected status into an error that says which call
-// failed, what came back (redacted) and nothing secret.
+// Package httpcall is how the harness speaks HTTP to the products: the client that reaches them by their
+// in-network names through the run's CA, and the request/response layer both product clients share —
+// build a request with credentials, read the whole answer, and turn an unexpected status into an error
+// that says which call failed, what came back (redacted) and nothing secret.
 package httpcall
 
 import (

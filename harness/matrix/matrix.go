@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/Masterminds/semver/v3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kmconform/kmconform/fixtures"
@@ -36,18 +37,38 @@ type APIM struct {
 	AuthenticationBlock bool     `yaml:"authenticationBlock"`
 }
 
-// Expectation says how one capability, or one setup step, behaves in the cells it matches.
+// Expectation says how one capability, one base setup step or one fixture behaves in the cells it
+// matches. IS and APIM are version constraints: "*", "7.0.0", "<4.4.0", ">=7.1.0 <7.3.0".
 type Expectation struct {
-	IS         string `yaml:"is"`
-	APIM       string `yaml:"apim"`
-	Capability string `yaml:"capability"`
-	// Setup names a setup step (topology step id) that is known to fail in these cells; Match, if set, is
-	// a text the failure must contain, so that a different failure of the same step still counts as one.
-	Setup  string `yaml:"setup"`
-	Match  string `yaml:"match"`
-	Status Status `yaml:"status"`
-	Reason string `yaml:"reason"`
-	Link   string `yaml:"link"`
+	IS         string `yaml:"is" json:"is"`
+	APIM       string `yaml:"apim" json:"apim"`
+	Capability string `yaml:"capability" json:"capability,omitempty"`
+	// Setup names a base setup step (harness/setup) or a fixture (harness/fixture) known to fail in these
+	// cells.
+	Setup string `yaml:"setup" json:"setup,omitempty"`
+	// Match is a text a known failure must contain: the failure must happen for its listed reason, a
+	// different failure is a regression.
+	Match  string `yaml:"match" json:"match,omitempty"`
+	Status Status `yaml:"status" json:"status"`
+	Reason string `yaml:"reason" json:"reason"`
+	Link   string `yaml:"link" json:"link,omitempty"`
+	// Source says where the fact comes from (documentation page, issue, commit).
+	Source string `yaml:"source" json:"source,omitempty"`
+
+	is, apim *semver.Constraints
+}
+
+// Matches reports whether the expectation applies to a cell's versions.
+func (e Expectation) Matches(isVersion, apimVersion string) bool {
+	return versionMatches(e.is, isVersion) && versionMatches(e.apim, apimVersion)
+}
+
+func versionMatches(c *semver.Constraints, v string) bool {
+	if c == nil {
+		return false
+	}
+	sv, err := semver.NewVersion(v)
+	return err == nil && c.Check(sv)
 }
 
 // Status of a capability in a cell.
@@ -109,33 +130,56 @@ func (m *Matrix) validate() error {
 			errs = append(errs, fmt.Errorf("apiManager entry %q needs a version and an image", am.Version))
 		}
 	}
-	for i, e := range m.Expectations {
+	for i := range m.Expectations {
+		e := &m.Expectations[i]
+		where := fmt.Sprintf("expectation %d", i+1)
 		switch {
 		case (e.Capability == "") == (e.Setup == ""):
-			errs = append(errs, fmt.Errorf("expectation %d must name either a capability or a setup step", i+1))
+			errs = append(errs, fmt.Errorf("%s must name either a capability or a setup step (or fixture)", where))
 		case e.Setup != "":
 			if e.Status != KnownFailure {
-				errs = append(errs, fmt.Errorf("expectation %d: a setup step can only be a known-failure, not %q", i+1, e.Status))
+				errs = append(errs, fmt.Errorf("%s: a setup step or fixture can only be a known-failure, not %q", where, e.Status))
 			}
 		default:
 			if _, ok := m.Capabilities[e.Capability]; !ok {
-				errs = append(errs, fmt.Errorf("expectation %d names unknown capability %q", i+1, e.Capability))
+				errs = append(errs, fmt.Errorf("%s names unknown capability %q", where, e.Capability))
 			}
 			if e.Status != Unsupported && e.Status != KnownFailure {
-				errs = append(errs, fmt.Errorf("expectation %d: status must be unsupported or known-failure, not %q", i+1, e.Status))
+				errs = append(errs, fmt.Errorf("%s: status must be unsupported or known-failure, not %q", where, e.Status))
 			}
 		}
+		if e.Status == KnownFailure && strings.TrimSpace(e.Match) == "" {
+			errs = append(errs, fmt.Errorf("%s: a known-failure needs match, a text of the failure it expects (a different failure is a regression)", where))
+		}
 		if strings.TrimSpace(e.Reason) == "" {
-			errs = append(errs, fmt.Errorf("expectation %d needs a reason", i+1))
+			errs = append(errs, fmt.Errorf("%s needs a reason", where))
 		}
-		if e.IS != "*" && m.findIS(e.IS) == nil {
-			errs = append(errs, fmt.Errorf("expectation %d names unknown IS version %q", i+1, e.IS))
+		var err error
+		if e.is, err = m.constraint(e.IS, m.ISVersions()); err != nil {
+			errs = append(errs, fmt.Errorf("%s: is: %w", where, err))
 		}
-		if e.APIM != "*" && m.findAPIM(e.APIM) == nil {
-			errs = append(errs, fmt.Errorf("expectation %d names unknown API-M version %q", i+1, e.APIM))
+		if e.apim, err = m.constraint(e.APIM, m.APIMVersions()); err != nil {
+			errs = append(errs, fmt.Errorf("%s: apim: %w", where, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// constraint parses a version constraint and refuses one that matches no known version (a typo).
+func (m *Matrix) constraint(expr string, known []string) (*semver.Constraints, error) {
+	if strings.TrimSpace(expr) == "" {
+		return nil, errors.New(`a version or range is needed ("*" for every version)`)
+	}
+	c, err := semver.NewConstraint(expr)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a version or range such as 7.0.0, <4.4.0 or >=7.1.0 <7.3.0: %v", expr, err)
+	}
+	for _, v := range known {
+		if versionMatches(c, v) {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("%q matches none of the versions kmconform knows (%s)", expr, strings.Join(known, ", "))
 }
 
 func (m *Matrix) findIS(v string) *IS {
@@ -197,7 +241,7 @@ func (m *Matrix) Cell(isVersion, apimVersion string) (Cell, error) {
 	}
 	c := Cell{IS: *is, APIM: *am, Capabilities: m.Capabilities}
 	for _, e := range m.Expectations {
-		if (e.IS == "*" || e.IS == isVersion) && (e.APIM == "*" || e.APIM == apimVersion) {
+		if e.Matches(isVersion, apimVersion) {
 			c.expectations = append(c.expectations, e)
 		}
 	}
@@ -223,10 +267,21 @@ func (c Cell) Expect(capability string) Expectation {
 	return Expectation{IS: c.IS.Version, APIM: c.APIM.Version, Capability: capability, Status: Required}
 }
 
-// ExpectSetup returns the known failure that explains a failed setup step, if the matrix lists one.
+// ExpectSetup returns the known failure that explains a failed setup step or fixture, if the matrix
+// lists one whose match the failure contains.
 func (c Cell) ExpectSetup(step, failure string) (Expectation, bool) {
 	for _, e := range c.expectations {
 		if e.Setup == step && strings.Contains(failure, e.Match) {
+			return e, true
+		}
+	}
+	return Expectation{}, false
+}
+
+// KnownSetupFailure returns the cell's known failure of a setup step or fixture, whatever its match.
+func (c Cell) KnownSetupFailure(step string) (Expectation, bool) {
+	for _, e := range c.expectations {
+		if e.Setup == step {
 			return e, true
 		}
 	}

@@ -46,10 +46,10 @@ func TestUnknownVersionSaysWhatIsKnown(t *testing.T) {
 func TestExpectations(t *testing.T) {
 	raw := `
 identityServer: [{version: "7.0.0", image: i, storeType: JKS}]
-apiManager: [{version: "4.6.0", image: a}, {version: "4.5.0", image: b}]
+apiManager: [{version: "4.6.0", image: a}, {version: "4.5.0", image: b}, {version: "4.7.0", image: c}]
 capabilities: {revocation.notify: r, issuer: i}
 expectations:
-  - {is: "7.0.0", apim: "4.6.0", capability: revocation.notify, status: known-failure, reason: because}
+  - {is: "7.0.0", apim: ">=4.6.0", capability: revocation.notify, status: known-failure, match: "did not reach", reason: because}
 `
 	m, err := Parse([]byte(raw), "t.yaml")
 	if err != nil {
@@ -61,6 +61,9 @@ expectations:
 	}
 	if e := c.Expect("issuer"); e.Status != Required {
 		t.Errorf("got %+v", e)
+	}
+	if e := func() Expectation { c, _ := m.Cell("7.0.0", "4.7.0"); return c.Expect("revocation.notify") }(); e.Status != KnownFailure {
+		t.Errorf("the range >=4.6.0 does not cover 4.7.0: %+v", e)
 	}
 	other, _ := m.Cell("7.0.0", "4.5.0")
 	if e := other.Expect("revocation.notify"); e.Status != Required {
@@ -76,11 +79,14 @@ expectations:
 
 func TestBadMatrixFiles(t *testing.T) {
 	for name, raw := range map[string]string{
-		"unknown field":      "identityServer: []\nbogus: 1\n",
-		"empty":              "capabilities: {}\n",
-		"bad store type":     `{identityServer: [{version: "7.1.0", image: x, storeType: P12}], apiManager: [{version: "4.5.0", image: y}]}`,
-		"unknown capability": `{identityServer: [{version: "7.1.0", image: x, storeType: JKS}], apiManager: [{version: "4.5.0", image: y}], capabilities: {}, expectations: [{is: "*", apim: "*", capability: nope, status: unsupported, reason: r}]}`,
-		"bad status":         `{identityServer: [{version: "7.1.0", image: x, storeType: JKS}], apiManager: [{version: "4.5.0", image: y}], capabilities: {c: d}, expectations: [{is: "*", apim: "*", capability: c, status: maybe, reason: r}]}`,
+		"unknown field":               "identityServer: []\nbogus: 1\n",
+		"empty":                       "capabilities: {}\n",
+		"bad store type":              `{identityServer: [{version: "7.1.0", image: x, storeType: P12}], apiManager: [{version: "4.5.0", image: y}]}`,
+		"unknown capability":          `{identityServer: [{version: "7.1.0", image: x, storeType: JKS}], apiManager: [{version: "4.5.0", image: y}], capabilities: {}, expectations: [{is: "*", apim: "*", capability: nope, status: unsupported, reason: r}]}`,
+		"range matching nothing":      `{identityServer: [{version: "7.1.0", image: x, storeType: JKS}], apiManager: [{version: "4.5.0", image: y}], capabilities: {c: d}, expectations: [{is: "<7.0.0", apim: "*", capability: c, status: unsupported, reason: r}]}`,
+		"bad range":                   `{identityServer: [{version: "7.1.0", image: x, storeType: JKS}], apiManager: [{version: "4.5.0", image: y}], capabilities: {c: d}, expectations: [{is: "seven", apim: "*", capability: c, status: unsupported, reason: r}]}`,
+		"known failure without match": `{identityServer: [{version: "7.1.0", image: x, storeType: JKS}], apiManager: [{version: "4.5.0", image: y}], capabilities: {c: d}, expectations: [{is: "*", apim: "*", capability: c, status: known-failure, reason: r}]}`,
+		"bad status":                  `{identityServer: [{version: "7.1.0", image: x, storeType: JKS}], apiManager: [{version: "4.5.0", image: y}], capabilities: {c: d}, expectations: [{is: "*", apim: "*", capability: c, status: maybe, reason: r}]}`,
 	} {
 		if _, err := Parse([]byte(raw), "bad.yaml"); err == nil || !strings.Contains(err.Error(), "matrix file bad.yaml is not valid") {
 			t.Errorf("%s: err = %v", name, err)

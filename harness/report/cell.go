@@ -1,19 +1,16 @@
-// Package report reads the JUnit a cell's run wrote and turns a set of cells into a matrix report
-// (Markdown, self-contained HTML, JSON) that tells regressions from known incompatibilities.
+// Package report reads the results.json each cell's run wrote and turns a set of cells into a matrix
+// report (Markdown, self-contained HTML, JSON) that tells regressions from known incompatibilities.
 package report
 
 import (
-	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/kmconform/kmconform/harness/evidence"
+	"github.com/kmconform/kmconform/harness/results"
 )
 
 // Outcome is what happened to one spec, in the vocabulary a release engineer acts on.
@@ -92,108 +89,62 @@ func rank(o Outcome) int {
 	return 4
 }
 
-type junitFile struct {
-	Suites []struct {
-		Cases []junitCase `xml:"testcase"`
-	} `xml:"testsuite"`
-}
-
-type junitCase struct {
-	Name    string `xml:"name,attr"`
-	Status  string `xml:"status,attr"`
-	Failure *struct {
-		Message string `xml:"message,attr"`
-	} `xml:"failure"`
-	Skipped *struct {
-		Message string `xml:"message,attr"`
-	} `xml:"skipped"`
-	Properties []struct {
-		Name  string `xml:"name,attr"`
-		Value string `xml:"value,attr"`
-	} `xml:"properties>property"`
-}
-
-// ReadCell reads reports/<cell>/junit.xml and run-config.json.
+// ReadCell reads reports/<cell>/results.json, the typed result the suite writes.
 func ReadCell(dir string) (Cell, error) {
 	c := Cell{Name: filepath.Base(dir), JUnit: filepath.Join(dir, "junit.xml"), Setup: Passed}
-	var cfg struct {
-		IS, APIM, Target string
-	}
-	if raw, err := os.ReadFile(filepath.Join(dir, "run-config.json")); err == nil {
-		_ = json.Unmarshal(raw, &cfg)
-	}
-	c.IS, c.APIM, c.Target = cfg.IS, cfg.APIM, cfg.Target
-	if c.IS == "" || c.APIM == "" {
+	r, err := results.Read(dir)
+	if errors.Is(err, results.ErrMissing) {
 		is, apim, ok := parseCellName(c.Name)
 		if !ok {
 			return c, fmt.Errorf("%s is not a cell folder (want is-<version>_apim-<version>)", dir)
 		}
 		c.IS, c.APIM = is, apim
-	}
-	raw, err := os.ReadFile(c.JUnit)
-	if errors.Is(err, os.ErrNotExist) {
-		c.Setup, c.SetupMessage = Regression, "the run wrote no JUnit (it was interrupted or could not start)"
+		c.Setup, c.SetupMessage = Regression, "the run wrote no results (it was interrupted or could not start)"
 		return c, nil
 	}
 	if err != nil {
-		return c, fmt.Errorf("read %s: %w", c.JUnit, err)
+		return c, err
 	}
-	var jf junitFile
-	if err := xml.Unmarshal(raw, &jf); err != nil {
-		return c, fmt.Errorf("%s is not valid JUnit: %w", c.JUnit, err)
-	}
-	for _, s := range jf.Suites {
-		for _, tc := range s.Cases {
-			c.add(tc)
-		}
-	}
-	sort.Slice(c.Specs, func(i, j int) bool { return c.Specs[i].Name < c.Specs[j].Name })
-	return c, nil
+	return FromResults(r, c.JUnit), nil
 }
 
-func (c *Cell) add(tc junitCase) {
-	msg := ""
-	switch {
-	case tc.Failure != nil:
-		msg = tc.Failure.Message
-	case tc.Skipped != nil:
-		msg = strings.TrimPrefix(strings.TrimPrefix(tc.Skipped.Message, "skipped"), " - ")
-	}
-	msg = firstLine(evidence.Redact(msg))
-	if !strings.HasPrefix(tc.Name, "[It]") {
-		// Suite nodes: only the setup (BeforeSuite) and failed cleanups matter.
-		switch {
-		case tc.Status == "skipped" && strings.HasPrefix(msg, "XFAIL"):
-			c.Setup, c.SetupMessage = KnownFailure, msg
-		case tc.Status != "passed" && tc.Status != "skipped":
-			c.Setup, c.SetupMessage = Regression, strings.TrimSpace(tc.Name+" "+msg)
-		}
-		return
-	}
-	s := Spec{Name: strings.TrimSpace(strings.TrimPrefix(tc.Name, "[It]")), Message: msg}
-	switch {
-	case tc.Status == "passed":
-		s.Outcome = Passed
-	case tc.Status == "skipped" && strings.HasPrefix(msg, "XFAIL"):
-		s.Outcome = KnownFailure
-	case tc.Status == "skipped" && strings.HasPrefix(msg, "NOT_SUPPORTED"):
-		s.Outcome = NotSupported
-	case tc.Status == "skipped" || tc.Status == "pending":
-		s.Outcome = Skipped
-	case strings.HasPrefix(msg, "XPASS"):
-		s.Outcome = Stale
+// FromResults turns a cell's typed results into the report's vocabulary.
+func FromResults(r *results.Cell, junit string) Cell {
+	c := Cell{Name: r.Cell, IS: r.IS, APIM: r.APIM, Target: r.Target, JUnit: junit, Setup: Passed}
+	switch r.Setup.Outcome {
+	case results.Passed:
+	case results.XFail:
+		c.Setup, c.SetupMessage = KnownFailure, firstLine(r.Setup.Message)
+	case results.Skipped:
+		c.Setup, c.SetupMessage = Regression, "the run ended before its setup did"
 	default:
-		s.Outcome = Regression
+		c.Setup, c.SetupMessage = Regression, firstLine(strings.TrimSpace("setup step "+r.Setup.Step+": "+r.Setup.Message))
 	}
-	for _, p := range tc.Properties {
-		if v, err := strconv.ParseFloat(p.Value, 64); err == nil {
-			if s.Measurements == nil {
-				s.Measurements = map[string]float64{}
-			}
-			s.Measurements[p.Name] = v
-		}
+	if len(r.Setup.Stale) > 0 && c.Setup == Passed {
+		c.Setup, c.SetupMessage = Stale, firstLine(strings.Join(r.Setup.Stale, "; "))
 	}
-	c.Specs = append(c.Specs, s)
+	for _, s := range r.Specs {
+		c.Specs = append(c.Specs, Spec{Name: "[" + s.ID + "] " + s.Title, Outcome: outcomeOf(s.Outcome),
+			Message: firstLine(evidence.Redact(s.Message)), Measurements: s.Measurements})
+	}
+	sort.Slice(c.Specs, func(i, j int) bool { return c.Specs[i].Name < c.Specs[j].Name })
+	return c
+}
+
+func outcomeOf(o results.Outcome) Outcome {
+	switch o {
+	case results.Passed:
+		return Passed
+	case results.NotSupported:
+		return NotSupported
+	case results.XFail:
+		return KnownFailure
+	case results.XPass:
+		return Stale
+	case results.Failed:
+		return Regression
+	}
+	return Skipped
 }
 
 func parseCellName(name string) (is, apim string, ok bool) {

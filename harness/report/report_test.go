@@ -6,42 +6,49 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kmconform/kmconform/harness/results"
 )
 
-const junitHead = `<?xml version="1.0" encoding="UTF-8"?><testsuites><testsuite name="kmconform conformance">`
-const junitTail = `</testsuite></testsuites>`
-
-func writeCell(t *testing.T, root, name, cases string) {
+func writeCell(t *testing.T, root, name string, c *results.Cell) {
 	t.Helper()
 	dir := filepath.Join(root, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if cases != "" {
-		if err := os.WriteFile(filepath.Join(dir, "junit.xml"), []byte(junitHead+cases+junitTail), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if c == nil {
+		return
 	}
+	c.Cell = name
+	c.IS, c.APIM, _ = parseCellName(name)
+	if err := results.Write(dir, c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func spec(id string, o results.Outcome, msg string) results.Spec {
+	return results.Spec{ID: id, Title: "t", Outcome: o, Message: msg}
 }
 
 func sampleReports(t *testing.T) string {
 	root := t.TempDir()
-	writeCell(t, root, "is-7.1.0_apim-4.5.0", `
-<testcase name="[BeforeSuite]" status="passed"></testcase>
-<testcase name="[It] Issuer agrees" status="passed"></testcase>
-<testcase name="[It] Revocation refused" status="passed"><properties><property name="revocation-latency-ms" value="105"></property><property name="capability" value="&#34;revocation.notify&#34;"></property></properties></testcase>`)
-	writeCell(t, root, "is-7.0.0_apim-4.6.0", `
-<testcase name="[BeforeSuite]" status="skipped"><skipped message="skipped - XFAIL (https://x): connector sends ext_allowed_audience"></skipped></testcase>
-<testcase name="[It] Issuer agrees" status="skipped"><skipped message="skipped"></skipped></testcase>`)
-	writeCell(t, root, "is-7.2.0_apim-4.5.0", `
-<testcase name="[It] Issuer agrees" status="failed"><failure message="Key Manager is registered with issuer &#34;https://localhost:9443/oauth2/token&#34;; Authorization: Basic YWRtaW46YWRtaW4=&#xA;more" type="failed"></failure></testcase>
-<testcase name="[It] Key Manager mismatch refused" status="skipped"><skipped message="skipped - XFAIL (https://y): known"></skipped></testcase>
-<testcase name="[It] Grants client_credentials" status="skipped"><skipped message="skipped - NOT_SUPPORTED in cell: no"></skipped></testcase>`)
-	writeCell(t, root, "is-7.2.0_apim-4.4.0", `
-<testcase name="[It] Key Manager mismatch refused" status="failed"><failure message="XPASS: km.restriction passed although listed"></failure></testcase>`)
-	writeCell(t, root, "is-7.3.0_apim-4.5.0", `
-<testcase name="[BeforeSuite]" status="failed"><failure message="setup step &#34;create applications&#34; failed: TLS trust is missing"></failure></testcase>`)
-	writeCell(t, root, "is-7.3.0_apim-4.6.0", "") // interrupted: no JUnit
+	passed := results.Setup{Outcome: results.Passed}
+	latency := spec("revocation.jwt.gateway", results.Passed, "")
+	latency.Measurements = map[string]float64{"revocation-latency-ms": 105}
+	writeCell(t, root, "is-7.1.0_apim-4.5.0", &results.Cell{Setup: passed,
+		Specs: []results.Spec{spec("issuer.agrees", results.Passed, ""), latency}})
+	writeCell(t, root, "is-7.0.0_apim-4.6.0", &results.Cell{
+		Setup: results.Setup{Outcome: results.XFail, Step: "create-nodes", Message: "XFAIL (https://x): connector sends ext_allowed_audience"},
+		Specs: []results.Spec{spec("issuer.agrees", results.Skipped, "not run")}})
+	writeCell(t, root, "is-7.2.0_apim-4.5.0", &results.Cell{Setup: passed, Specs: []results.Spec{
+		spec("issuer.agrees", results.Failed, "Key Manager is registered with issuer \"https://localhost:9443/oauth2/token\"; Authorization: Basic YWRtaW46YWRtaW4=\nmore"),
+		spec("mismatch.resident-token", results.XFail, "XFAIL (https://y): known"),
+		spec("grants.client_credentials", results.NotSupported, "NOT_SUPPORTED in cell: no")}})
+	writeCell(t, root, "is-7.2.0_apim-4.4.0", &results.Cell{Setup: passed, Specs: []results.Spec{
+		spec("mismatch.resident-token", results.XPass, "XPASS: km.restriction passed although listed")}})
+	writeCell(t, root, "is-7.3.0_apim-4.5.0", &results.Cell{
+		Setup: results.Setup{Outcome: results.Failed, Step: "register-key-manager", Message: "TLS trust is missing"}})
+	writeCell(t, root, "is-7.3.0_apim-4.6.0", nil) // interrupted: no results
 	return root
 }
 
@@ -74,7 +81,7 @@ func TestReadClassifiesEveryOutcome(t *testing.T) {
 	for _, s := range c.Specs {
 		outcomes[s.Name] = s.Outcome
 	}
-	if outcomes["Key Manager mismatch refused"] != KnownFailure || outcomes["Grants client_credentials"] != NotSupported || outcomes["Issuer agrees"] != Regression {
+	if outcomes["[mismatch.resident-token] t"] != KnownFailure || outcomes["[grants.client_credentials] t"] != NotSupported || outcomes["[issuer.agrees] t"] != Regression {
 		t.Errorf("spec outcomes = %v", outcomes)
 	}
 	if v, ok := m.cell("7.1.0", "4.5.0").measurement("revocation-latency-ms"); !ok || v != 105 {

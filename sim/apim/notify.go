@@ -99,6 +99,9 @@ func handlerFailure(w http.ResponseWriter, err error) {
 // token cache and, if it was cached, marked invalid (api-manager-4.md §7). The cache keys are the JWT
 // path's jti and the key-validation path's full token (see validateOpaque).
 func (s *Server) revokeToken(ev tokenRevocationEvent) {
+	if s.opt.Faults.On("apim-notify-ignores-revocation") {
+		return
+	}
 	if ev.TokenType == "" {
 		ev.TokenType = "Default"
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kmconform/kmconform/sim/carbonlog"
+	"github.com/kmconform/kmconform/sim/faults"
 	"github.com/kmconform/kmconform/sim/home"
 	"github.com/kmconform/kmconform/sim/simnet"
 )
@@ -28,6 +29,8 @@ type Options struct {
 	Hosts   simnet.Hosts // name → IP for outbound calls (wso2is, backend)
 	Log     *carbonlog.Logger
 	Ready   func() // called once every listener is up
+	// Faults are product regressions to play (sim/faults); none by default.
+	Faults faults.Set
 }
 
 // Server is one API-M node: its configuration, its in-memory database and its gateway views.

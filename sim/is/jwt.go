@@ -13,6 +13,9 @@ import (
 // scope (omitted when empty) and realm.
 func (s *server) signAccessJWT(a *app, t *token) (string, error) {
 	k := s.keys[0]
+	if s.rogue != nil {
+		k = *s.rogue // fault is-sign-with-unpublished-key
+	}
 	x5t := hexThumb256(k.chain[0])
 	if s.p.x5tSHA1 {
 		x5t = thumbSHA1(k.chain[0])
@@ -25,7 +28,7 @@ func (s *server) signAccessJWT(a *app, t *token) (string, error) {
 	claims := []kv{
 		{"sub", s.subject(t)},
 		{"aut", aut},
-		{"iss", s.issuer()},
+		{"iss", s.tokenIssuer()},
 		{"client_id", a.clientID},
 		// derived (Nimbus JWTClaimsSet serialises a one-element audience list as a plain string):
 		// the default audience [client_id] appears as "aud":"<client_id>".

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kmconform/kmconform/sim/carbonlog"
+	"github.com/kmconform/kmconform/sim/faults"
 	"github.com/kmconform/kmconform/sim/home"
 	"github.com/kmconform/kmconform/sim/simnet"
 )
@@ -29,6 +30,8 @@ type Options struct {
 	Hosts   simnet.Hosts      // peer names for outbound calls (the revocation notification)
 	Log     *carbonlog.Logger // nil: discard
 	Ready   func()            // called once the HTTPS listener is open
+	// Faults are product regressions to play (sim/faults); none by default.
+	Faults faults.Set
 }
 
 // server is one running IS: configuration read at start-up plus in-memory state.
@@ -45,6 +48,10 @@ type server struct {
 	now   func() time.Time
 	gs    *grantState // authorize/device/federation grants and identity providers
 	m     *mgmt       // management APIs: scopes, API resources, roles, users (mgmt.go)
+	// faults are the regressions this server plays; rogue is the unpublished key of
+	// is-sign-with-unpublished-key.
+	faults faults.Set
+	rogue  *signingKey
 
 	mu      sync.Mutex
 	apps    map[string]*app   // by client_id
@@ -69,11 +76,17 @@ func newServer(h *home.Home, opt Options) (*server, error) {
 		log = carbonlog.Discard()
 	}
 	s := &server{
-		h: h, p: p, log: log, now: time.Now,
+		h: h, p: p, log: log, now: time.Now, faults: opt.Faults,
 		apps: map[string]*app{}, access: map[string]*token{}, refresh: map[string]*token{},
 	}
 	if s.keys, err = loadPrimary(h, p); err != nil {
 		return nil, err
+	}
+	if s.faults.On("is-sign-with-unpublished-key") {
+		if s.rogue, err = newRogueKey(); err != nil {
+			return nil, err
+		}
+		log.Warn(logCore, "fault is-sign-with-unpublished-key: JWT access tokens are signed with key %s, which the JWKS does not publish", s.rogue.kid)
 	}
 	if s.tls, err = loadTLS(h, p); err != nil {
 		return nil, err

@@ -1,5 +1,6 @@
-// Package conformance is the Ginkgo suite kmconform runs once per matrix cell: the setup in BeforeSuite,
-// a file per area of checks, evidence and teardown after. Run it through "kmconform run", which writes the
+// Package conformance is the Ginkgo suite kmconform runs once per matrix cell: the base setup in
+// BeforeSuite, one spec per check of the catalogue (harness/checks), evidence and teardown after, and
+// reports/<cell>/results.json and junit.xml at the end. Run it through "kmconform run", which writes the
 // run configuration this suite reads.
 package conformance
 
@@ -15,15 +16,20 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/kmconform/kmconform/harness/cellrun"
+	"github.com/kmconform/kmconform/harness/checks"
 	"github.com/kmconform/kmconform/harness/evidence"
-	"github.com/kmconform/kmconform/harness/topology"
+	"github.com/kmconform/kmconform/harness/fixture"
+	"github.com/kmconform/kmconform/harness/results"
+	"github.com/kmconform/kmconform/harness/setup"
 )
 
 var configPath = flag.String("kmconform.config", "", "run configuration written by 'kmconform run'")
 
 var (
-	session *cellrun.Session
-	env     *topology.Env
+	session  *cellrun.Session
+	fixtures *fixture.Set
+	// run collects what the suite reports in results.json.
+	run = newRecorder()
 )
 
 func TestConformance(t *testing.T) {
@@ -43,31 +49,83 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	if session, err = cellrun.New(cfg); err != nil {
 		Fail(evidence.Redact(err.Error()))
 	}
-	// Evidence first, teardown second — registered before anything is created, so that they also run
-	// after a failed or panicking setup and after Ctrl-C.
+	run.start(session)
+	if err := checks.Validate(checks.All(), session.Cell.Capabilities); err != nil {
+		Fail("kmconform defect: the check catalogue is not valid: " + err.Error())
+	}
+	// Evidence first, fixtures and teardown second — registered before anything is created, so that they
+	// also run after a failed or panicking setup and after Ctrl-C.
 	DeferCleanup(func(ctx SpecContext) {
 		if err := session.SaveEvidence(ctx); err != nil {
 			GinkgoWriter.Printf("saving evidence: %v\n", err)
 		}
+		if err := fixtures.Close(ctx); err != nil {
+			GinkgoWriter.Printf("removing fixtures: %s\n", session.Redact(err.Error()))
+		}
 		Expect(session.Close(ctx)).To(Succeed(), "tear down the cell")
 	}, NodeTimeout(5*time.Minute))
 
-	if err := session.Start(ctx, GinkgoWriter); err != nil {
-		var step *topology.StepError
+	err = session.Start(ctx, GinkgoWriter)
+	run.setupDone(session, err)
+	if err != nil {
+		var step *setup.StepError
 		if errors.As(err, &step) {
 			if e, known := session.Cell.ExpectSetup(step.ID, err.Error()); known {
-				AddReportEntry("expected-failure", e.Link, ReportEntryVisibilityNever)
-				Skip(fmt.Sprintf("XFAIL (%s): %s — %s", e.Link, e.Reason, redact(err.Error())))
+				Skip(fmt.Sprintf("XFAIL (%s): %s — %s", e.Link, e.Reason, session.Redact(err.Error())))
 			}
 		}
-		Fail(redact(err.Error()))
+		Fail(session.Redact(err.Error()))
 	}
-	env = session.Env
-	for _, st := range env.Steps {
-		AddReportEntry("setup: "+st.Name, st.Duration.Round(time.Millisecond).String(), ReportEntryVisibilityNever)
-	}
-	AddReportEntry("cell", session.Cell.Name(), ReportEntryVisibilityNever)
+	fixtures = fixture.NewSet(session.Env)
 })
 
-// redact masks every secret the setup saw and every secret-shaped value.
-func redact(s string) string { return session.Redact(s) }
+// The specs: one per check of the catalogue, grouped by area, labelled so that --label-filter selects them.
+var _ = func() bool {
+	for _, area := range checks.Areas {
+		var inArea []*checks.Check
+		for _, ch := range checks.All() {
+			if ch.Area == area {
+				inArea = append(inArea, ch)
+			}
+		}
+		if len(inArea) == 0 {
+			continue
+		}
+		Describe(area, func() {
+			for _, ch := range inArea {
+				It("["+ch.ID+"] "+ch.Title, Label(ch.Labels()...), func(ctx SpecContext) { runCheck(ctx, ch) })
+			}
+		})
+	}
+	return true
+}()
+
+// runCheck runs one check under the cell's expectations and turns its verdict into Ginkgo's outcome:
+// failed and XPASS fail the spec; NOT_SUPPORTED and XFAIL skip it with the reason.
+func runCheck(ctx SpecContext, ch *checks.Check) {
+	if v, ok := checks.Before(session.Cell, ch); !ok {
+		run.record(ch, v, checks.Run{})
+		Skip(v.Message)
+	}
+	r := checks.Execute(ctx, ch, session.Env, fixtures, GinkgoWriter)
+	v := checks.Judge(session.Cell, ch, r)
+	run.record(ch, v, r)
+	for name, value := range r.Measurements {
+		AddReportEntry(name, value)
+	}
+	switch v.Outcome {
+	case results.Failed, results.XPass:
+		Fail(v.Message)
+	case results.XFail:
+		Skip(v.Message)
+	}
+}
+
+var _ = ReportAfterSuite("results.json and junit.xml", func(r Report) {
+	if session == nil {
+		return
+	}
+	if err := run.write(session, r); err != nil {
+		fmt.Fprintf(GinkgoWriter, "writing the cell's results: %v\n", err)
+	}
+})

@@ -1,4 +1,8 @@
-package topology
+// Package setup executes a cell's plan (harness/plan) on two Nodes as ordered, named steps: create the
+// nodes, mint TLS material, write each product's deployment.toml, stores and the notification JAR, start
+// both products once, wait until they are ready, register IS as Key Manager and publish an API restricted
+// to it. Its result, an Env (harness/env), is what fixtures and checks work on.
+package setup
 
 import (
 	"context"
@@ -7,44 +11,27 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/kmconform/kmconform/containers"
+	"github.com/kmconform/kmconform/harness/env"
 	"github.com/kmconform/kmconform/harness/evidence"
+	"github.com/kmconform/kmconform/harness/httpcall"
 	"github.com/kmconform/kmconform/harness/intervals"
-	"github.com/kmconform/kmconform/harness/matrix"
-	"github.com/kmconform/kmconform/harness/netclient"
+	"github.com/kmconform/kmconform/harness/plan"
 	"github.com/kmconform/kmconform/harness/wso2am"
 	"github.com/kmconform/kmconform/harness/wso2is"
 )
 
-// Product defaults the setup relies on (both images ship them).
-const (
-	defaultAdminUser     = "admin"
-	defaultAdminPassword = "admin"
-	// storePassword is the password of every key and trust store in the images.
-	storePassword = "wso2carbon"
-	securityDir   = "repository/resources/security/"
-	confFile      = "repository/conf/deployment.toml"
-	dropinsDir    = "repository/components/dropins/"
-)
-
-// JAR is the notification handler JAR to place in IS's dropins.
-type JAR struct {
-	Name    string
-	Content []byte
-}
-
 // Options configure one cell's setup.
 type Options struct {
-	Cell    matrix.Cell
+	Plan    *plan.Plan
 	Backend containers.Backend
 	// Images names the container image per product (ignored by the process backend).
 	Images map[containers.Product]string
-	JAR    JAR
-	Faults Faults
+	// NodeEnv is extra environment per product (the simulator's product faults).
+	NodeEnv map[containers.Product]map[string]string
 	// Progress receives one line per step and periodic lines during long waits.
 	Progress io.Writer
 	// Transcript receives every HTTP exchange, redacted.
@@ -69,20 +56,19 @@ const (
 	StepDiscovery     = "read-discovery"
 	StepKeyManager    = "register-key-manager"
 	StepPublishAPI    = "publish-api"
-	StepApplications  = "create-applications"
 )
 
 // StepIDs lists every step id in order.
 func StepIDs() []string {
 	var ids []string
-	for _, s := range setupSteps() {
+	for _, s := range steps() {
 		ids = append(ids, s.id)
 	}
 	return ids
 }
 
-// setupSteps is the documented setup, in order.
-func setupSteps() []step {
+// steps is the documented setup, in order.
+func steps() []step {
 	return []step{
 		{StepCreateNodes, "create the nodes", createNodes},
 		{StepMintTrust, "mint the run's TLS material", mintTrust},
@@ -94,7 +80,6 @@ func setupSteps() []step {
 		{StepDiscovery, "read IS discovery", readDiscovery},
 		{StepKeyManager, "register IS as Key Manager in API-M", registerKeyManager},
 		{StepPublishAPI, "publish the API restricted to the IS Key Manager", publishAPI},
-		{StepApplications, "create applications, keys and subscriptions", createApplications},
 	}
 }
 
@@ -110,27 +95,26 @@ func (e *StepError) Unwrap() error { return e.Err }
 // run is the state shared by the steps of one Up.
 type run struct {
 	opt   Options
-	env   *Env
+	plan  *plan.Plan
+	env   *env.Env
 	ca    *trustMaterial
 	roots *x509.CertPool
 }
 
 // Up runs the whole setup. It returns the Env also on error, so that the caller can collect evidence from
 // whatever was created before the backend removes it.
-func Up(ctx context.Context, opt Options) (*Env, error) {
+func Up(ctx context.Context, opt Options) (*env.Env, error) {
 	if opt.Progress == nil {
 		opt.Progress = io.Discard
 	}
-	if opt.Faults == nil {
-		opt.Faults = Faults{}
-	}
-	r := &run{opt: opt, env: &Env{Cell: opt.Cell, Redactor: &evidence.Redactor{}}}
-	steps := setupSteps()
-	for i, s := range steps {
-		fmt.Fprintf(opt.Progress, "[setup %d/%d] %s\n", i+1, len(steps), s.name)
+	p := opt.Plan
+	r := &run{opt: opt, plan: p, env: &env.Env{Cell: p.Cell, Plan: p, Redactor: &evidence.Redactor{}, Progress: opt.Progress}}
+	all := steps()
+	for i, s := range all {
+		fmt.Fprintf(opt.Progress, "[setup %d/%d] %s\n", i+1, len(all), s.name)
 		start := time.Now()
-		err := s.run(ctx, r)
-		r.env.Steps = append(r.env.Steps, StepResult{Name: s.name, Duration: time.Since(start)})
+		err := s.run(evidence.WithActor(ctx, "setup "+s.id), r)
+		r.env.Steps = append(r.env.Steps, env.StepResult{ID: s.id, Name: s.name, Duration: time.Since(start)})
 		if err != nil {
 			if ctx.Err() != nil {
 				err = fmt.Errorf("%w (interrupted: %v)", err, ctx.Err())
@@ -142,10 +126,15 @@ func Up(ctx context.Context, opt Options) (*Env, error) {
 }
 
 func createNodes(ctx context.Context, r *run) error {
+	cell := r.plan.Cell
 	specs := []containers.Spec{
-		{Product: containers.IS, Version: r.opt.Cell.IS.Version, Alias: containers.ISAlias, Image: r.opt.Images[containers.IS]},
-		{Product: containers.APIM, Version: r.opt.Cell.APIM.Version, Alias: containers.APIMAlias, Image: r.opt.Images[containers.APIM]},
-		{Product: containers.Echo, Alias: containers.BackendAlias, Image: r.opt.Images[containers.Echo]},
+		{Product: containers.IS, Version: cell.IS.Version, Alias: containers.ISAlias},
+		{Product: containers.APIM, Version: cell.APIM.Version, Alias: containers.APIMAlias},
+		{Product: containers.Echo, Alias: containers.BackendAlias},
+	}
+	for i := range specs {
+		specs[i].Image = r.opt.Images[specs[i].Product]
+		specs[i].Env = r.opt.NodeEnv[specs[i].Product]
 	}
 	nodes, err := r.opt.Backend.Create(ctx, specs)
 	r.env.Nodes = nodes
@@ -166,15 +155,16 @@ func (r *run) newClients() {
 	var wrap func(http.RoundTripper) http.RoundTripper
 	if r.opt.Transcript != nil {
 		wrap = func(next http.RoundTripper) http.RoundTripper {
-			return &evidence.Transcript{Next: next, Redactor: r.env.Redactor, W: r.opt.Transcript}
+			r.env.Transcript = &evidence.Transcript{Next: next, Redactor: r.env.Redactor, W: r.opt.Transcript}
+			return r.env.Transcript
 		}
 	}
-	r.env.HTTP = netclient.New(netclient.Options{
+	r.env.HTTP = httpcall.NewClient(httpcall.ClientOptions{
 		Resolve: resolve, Roots: r.roots, Timeout: intervals.Get(intervals.HTTPRequest).Timeout, Wrap: wrap,
 	})
-	r.env.IS = &wso2is.Client{HTTP: r.env.HTTP, Base: ISBase, AdminUser: defaultAdminUser, AdminPassword: defaultAdminPassword}
-	r.env.APIM = &wso2am.Client{HTTP: r.env.HTTP, Base: APIMBase, Gateway: GatewayBase,
-		AdminUser: defaultAdminUser, AdminPassword: defaultAdminPassword}
+	r.env.IS = &wso2is.Client{HTTP: r.env.HTTP, Base: plan.ISBase, AdminUser: plan.AdminUser, AdminPassword: plan.AdminPassword}
+	r.env.APIM = &wso2am.Client{HTTP: r.env.HTTP, Base: plan.APIMBase, Gateway: plan.GatewayBase,
+		AdminUser: plan.AdminUser, AdminPassword: plan.AdminPassword}
 }
 
 func startAll(ctx context.Context, r *run) error {
@@ -182,27 +172,12 @@ func startAll(ctx context.Context, r *run) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(r.env.Nodes))
 	for i, n := range r.env.Nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if err := n.Start(ctx); err != nil {
 				errs[i] = fmt.Errorf("start %s: %w", n.Spec().Alias, err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// logTail is the end of a node's console output, redacted, for failure messages.
-func (r *run) logTail(ctx context.Context, n containers.Node, lines int) string {
-	b, err := n.Logs(ctx)
-	if err != nil || len(b) == 0 {
-		return "(no output)"
-	}
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return r.env.Redactor.Redact(strings.Join(all, "\n"))
 }

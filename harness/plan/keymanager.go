@@ -1,10 +1,6 @@
-package topology
+package plan
 
 import (
-	"context"
-	"fmt"
-
-	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/wso2am"
 )
@@ -16,13 +12,16 @@ var ISGrantTypes = []string{
 	"urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:token-exchange",
 }
 
+// DocumentedIssuer is the issuer the documentation gives for IS under its network name.
+const DocumentedIssuer = ISBase + "/oauth2/token"
+
 // KeyManagerPayload is the documented WSO2-IS-7 registration for one API-M version. Endpoints are the
 // documented values under IS's network name, not values read back from IS, so that the issuer check
 // compares the documentation with what IS really publishes.
 func KeyManagerPayload(am matrix.APIM, issuer string) *wso2am.KeyManager {
 	props := map[string]any{
-		"Username":          defaultAdminUser,
-		"Password":          defaultAdminPassword,
+		"Username":          AdminUser,
+		"Password":          AdminPassword,
 		"self_validate_jwt": true,
 		// Required from connector 2.0.3 (API-M 4.4); older connectors store unknown keys as they are.
 		"api_resource_management_endpoint": ISBase + "/api/server/v1/api-resources",
@@ -62,42 +61,4 @@ func KeyManagerPayload(am matrix.APIM, issuer string) *wso2am.KeyManager {
 		TokenType:                  "DIRECT",
 		AdditionalProperties:       props,
 	}
-}
-
-// documentedIssuer is the issuer the documentation gives for IS under its network name.
-const documentedIssuer = ISBase + "/oauth2/token"
-
-// wrongIssuer is IS's out-of-the-box issuer: what a copy of the defaults registers.
-const wrongIssuer = "https://localhost:9443/oauth2/token"
-
-func registerKeyManager(ctx context.Context, r *run) error {
-	issuer := documentedIssuer
-	if r.opt.Faults[FaultWrongIssuer] {
-		issuer = wrongIssuer
-		fmt.Fprintf(r.opt.Progress, "  fault %s: registering issuer %s\n", FaultWrongIssuer, issuer)
-	}
-	created, err := r.env.APIM.CreateKeyManager(ctx, KeyManagerPayload(r.opt.Cell.APIM, issuer))
-	if err != nil {
-		return err
-	}
-	// Read it back: the specs check what API-M stored, not what the harness sent.
-	km, err := r.env.APIM.GetKeyManager(ctx, created.ID)
-	if err != nil {
-		return err
-	}
-	r.env.KeyManager = km
-	// API-M propagates a new Key Manager asynchronously; key generation against one the devportal does not
-	// list yet can fail and leave a key mapping behind that makes every retry a 409 (WSO2's own suite).
-	return waitUntil(ctx, r, "Key Manager "+km.Name+" listed by the devportal", intervals.Get(intervals.GatewayPropagation), func() (bool, string) {
-		kms, err := r.env.APIM.DevportalKeyManagers(ctx)
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, k := range kms {
-			if k.Name == km.Name {
-				return true, ""
-			}
-		}
-		return false, fmt.Sprintf("%d Key Managers listed, not yet %s", len(kms), km.Name)
-	})
 }

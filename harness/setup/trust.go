@@ -1,4 +1,4 @@
-package topology
+package setup
 
 import (
 	"context"
@@ -13,15 +13,10 @@ import (
 // certValidity is long enough for a nightly and short enough that a leaked run CA is worthless.
 const certValidity = 7 * 24 * time.Hour
 
-// caAlias is the alias of the run's CA in both products' trust stores.
-const caAlias = "kmconform-run-ca"
-
 type trustMaterial struct {
-	ca         *trust.CA
-	isLeaf     *trust.Leaf
-	apimLeaf   *trust.Leaf
-	isKeyStore string // file name under repository/resources/security
-	amKeyStore string
+	ca       *trust.CA
+	isLeaf   *trust.Leaf
+	apimLeaf *trust.Leaf
 }
 
 // mintTrust creates the run's CA and a TLS certificate for each product's in-network name. The images'
@@ -41,12 +36,7 @@ func mintTrust(_ context.Context, r *run) error {
 	if err != nil {
 		return err
 	}
-	ext := ".p12"
-	if r.opt.Cell.IS.StoreType == string(trust.JKS) {
-		ext = ".jks"
-	}
-	r.ca = &trustMaterial{ca: ca, isLeaf: isLeaf, apimLeaf: amLeaf,
-		isKeyStore: containers.ISAlias + ext, amKeyStore: containers.APIMAlias + ".jks"}
+	r.ca = &trustMaterial{ca: ca, isLeaf: isLeaf, apimLeaf: amLeaf}
 	r.env.CAPEM = ca.CertPEM()
 	r.roots = x509.NewCertPool()
 	r.roots.AddCert(ca.Cert)

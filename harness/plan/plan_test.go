@@ -1,9 +1,6 @@
-package topology
+package plan
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +18,7 @@ func TestKeyManagerPayloadCarriesEachVersionsRequiredKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, am := range m.APIManager {
-		km := KeyManagerPayload(am, documentedIssuer)
+		km := KeyManagerPayload(am, DocumentedIssuer)
 		for _, key := range am.ConnectorKeys {
 			if _, ok := km.AdditionalProperties[key]; !ok {
 				t.Errorf("API-M %s: payload lacks required connector key %s", am.Version, key)
@@ -52,11 +49,15 @@ func TestISBlockPerVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, is := range m.IdentityServer {
-		raw, err := renderBlock("is-keymanager.toml.tmpl", blockData{
-			TLSKeyStore: "wso2is.p12", StoreType: is.StoreType, StorePassword: storePassword,
-			AuthorizeAllScopes: is.AuthorizeAllScopes, AllowSystemPrefixForRole: is.AllowSystemPrefixForRole,
-			EventListener: true, NotifyEndpoint: notifyEndpoint,
-		})
+		cell, err := m.Cell(is.Version, m.APIMVersions()[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Documented(cell, JAR{Name: "h.jar", Content: []byte("x")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := p.ISBlockTOML()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,71 +80,23 @@ func TestISBlockPerVersion(t *testing.T) {
 			props["header.X-WSO2-KEY-MANAGER"] != "WSO2-IS" || props["notification_endpoint"] != "https://wso2am:9443/internal/data/v1/notify" {
 			t.Errorf("IS %s: listener = %v", is.Version, l)
 		}
-	}
-	raw, err := renderBlock("is-keymanager.toml.tmpl", blockData{StoreType: "PKCS12", EventListener: false})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(raw), "event_listener") {
-		t.Error("the no-event-listener fault still renders the listener")
-	}
-}
-
-// fakeNode is a Node backed by a folder, to check what the setup writes where.
-type fakeNode struct {
-	dir string
-}
-
-func (f fakeNode) ReadFile(_ context.Context, rel string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(f.dir, rel))
-}
-
-func (f fakeNode) WriteFile(_ context.Context, rel string, b []byte) error {
-	p := filepath.Join(f.dir, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(p, b, 0o644)
-}
-
-// The merge keeps the product's own tables, rewrites [server] hostname in place and adds the blocks.
-func TestMergeConfigIntoADefaultFile(t *testing.T) {
-	dir := t.TempDir()
-	node := fakeNode{dir: dir}
-	base := "[server]\nhostname = \"localhost\"\nnode_ip = \"127.0.0.1\"\n\n[super_admin]\nusername = \"admin\"\n\n[oauth]\nfoo = 1\n"
-	if err := node.WriteFile(context.Background(), confFile, []byte(base)); err != nil {
-		t.Fatal(err)
-	}
-	block := []byte("[oauth]\nauthorize_all_scopes = true\n\n[[event_listener]]\nid = \"token_revocation\"\n")
-	if err := mergeInto(context.Background(), node, "wso2is", block); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := node.ReadFile(context.Background(), confFile)
-	var doc map[string]any
-	if err := toml.Unmarshal(out, &doc); err != nil {
-		t.Fatalf("merged file is not TOML: %v\n%s", err, out)
-	}
-	if doc["server"].(map[string]any)["hostname"] != "wso2is" || doc["server"].(map[string]any)["node_ip"] != "127.0.0.1" {
-		t.Errorf("[server] = %v", doc["server"])
-	}
-	oauth := doc["oauth"].(map[string]any)
-	if oauth["foo"] != int64(1) || oauth["authorize_all_scopes"] != true {
-		t.Errorf("[oauth] = %v", oauth)
-	}
-	if strings.Count(string(out), "[oauth]") != 1 {
-		t.Errorf("[oauth] header repeated:\n%s", out)
-	}
-}
-
-// Every setup step a matrix expectation names exists.
-func TestMatrixSetupExpectationsNameRealSteps(t *testing.T) {
-	m, err := matrix.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range m.Expectations {
-		if e.Setup != "" && !slices.Contains(StepIDs(), e.Setup) {
-			t.Errorf("expectation for %s/%s names unknown setup step %q (known: %v)", e.IS, e.APIM, e.Setup, StepIDs())
+		if rules, _ := doc["resource"].(map[string]any)["access_control"].([]any); len(rules) != 1 {
+			t.Errorf("IS %s: /scim2/Me access control missing: %v", is.Version, doc["resource"])
 		}
+		wantStore := map[string]string{"JKS": "wso2is.jks", "PKCS12": "wso2is.p12"}[is.StoreType]
+		if p.ISKeyStoreFile() != wantStore || p.APIPath() != "/kmconform-echo/1.0.0/ping" {
+			t.Errorf("IS %s: key store %s, API path %s", is.Version, p.ISKeyStoreFile(), p.APIPath())
+		}
+	}
+}
+
+func TestBlocksLeaveOutWhatThePlanTurnsOff(t *testing.T) {
+	p := &Plan{IS: ISBlock{StoreType: "PKCS12", EventListener: false, SCIMMeRule: false}}
+	raw, err := p.ISBlockTOML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "event_listener") || strings.Contains(string(raw), "scim2/Me") {
+		t.Errorf("a plan without listener and /scim2/Me rule still renders them:\n%s", raw)
 	}
 }

@@ -1,8 +1,9 @@
-// Package netclient builds the HTTP client the harness talks to both products with. Requests name the
-// products by their in-network names (https://wso2is:9443, https://wso2am:8243), so issuers, redirects and
-// TLS host names stay what the products see; the dialer maps each name:port to the address the harness can
-// reach (a mapped Docker port, or a process node's 127.0.0.x address), and TLS trusts only the run's CA.
-package netclient
+package httpcall
+
+// The HTTP client the harness talks to both products with. Requests name the products by their
+// in-network names (https://wso2is:9443, https://wso2am:8243), so issuers, redirects and TLS host names stay
+// what the products see; the dialer maps each name:port to the address the harness can reach (a mapped
+// Docker port, or a process node's 127.0.0.x address), and TLS trusts only the run's CA.
 
 import (
 	"context"
@@ -19,8 +20,8 @@ import (
 // Resolve maps an in-network host and port to a reachable host:port. ok=false means "dial as given".
 type Resolve func(host string, port int) (addr string, ok bool)
 
-// Options configure New.
-type Options struct {
+// ClientOptions configure NewClient.
+type ClientOptions struct {
 	Resolve Resolve
 	Roots   *x509.CertPool // nil: the system roots (only for the attach target)
 	Timeout time.Duration
@@ -30,9 +31,9 @@ type Options struct {
 	Cookies bool
 }
 
-// New returns a client that never follows redirects on its own: the products' redirects carry codes and
+// NewClient returns a client that never follows redirects on its own: the products' redirects carry codes and
 // session keys the flows read.
-func New(o Options) *http.Client {
+func NewClient(o ClientOptions) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
 	transport := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -1,0 +1,52 @@
+package setup
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/kmconform/kmconform/harness/httpcall"
+	"github.com/kmconform/kmconform/harness/intervals"
+	"github.com/kmconform/kmconform/harness/poll"
+)
+
+// The gateway environment and vhost of API-M's default deployment.toml.
+const (
+	GatewayEnvironment = "Default"
+	GatewayVHost       = "localhost"
+)
+
+func publishAPI(ctx context.Context, r *run) error {
+	api, err := r.env.APIM.CreateAPI(ctx, r.plan.API)
+	if err != nil {
+		return err
+	}
+	r.env.API = api
+	r.env.APIPath = r.plan.APIPath()
+	// API-M can answer 500 right after creation while its registry settles (WSO2's own suite retries).
+	var revision string
+	if err := poll.Retry(ctx, poll.Options{What: "create API revision", Interval: intervals.SetupRetry, Progress: r.opt.Progress},
+		RetryOn5xx, func(ctx context.Context) error {
+			revision, err = r.env.APIM.CreateRevision(ctx, api.ID)
+			return err
+		}); err != nil {
+		return err
+	}
+	if err := r.env.APIM.DeployRevision(ctx, api.ID, revision, GatewayEnvironment, GatewayVHost); err != nil {
+		return err
+	}
+	return r.env.APIM.Publish(ctx, api.ID)
+}
+
+// RetryOn5xx retries answers that WSO2 documents as transient right after boot.
+func RetryOn5xx(err error) bool {
+	var he *httpcall.Error
+	return errors.As(err, &he) && he.Status >= http.StatusInternalServerError
+}
+
+// RetryOn404or5xx also retries a resource the devportal does not see yet (its views are eventually
+// consistent right after publishing).
+func RetryOn404or5xx(err error) bool {
+	var he *httpcall.Error
+	return errors.As(err, &he) && (he.Status == http.StatusNotFound || he.Status >= http.StatusInternalServerError)
+}

@@ -1,0 +1,158 @@
+package conformance
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/reporters"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/kmconform/kmconform/harness/cellrun"
+	"github.com/kmconform/kmconform/harness/checks"
+	"github.com/kmconform/kmconform/harness/results"
+	"github.com/kmconform/kmconform/harness/setup"
+)
+
+// recorder keeps what results.json reports: the setup's outcome and each check's verdict.
+type recorder struct {
+	mu      sync.Mutex
+	started time.Time
+	setup   results.Setup
+	specs   map[string]results.Spec
+}
+
+func newRecorder() *recorder {
+	return &recorder{started: time.Now(), setup: results.Setup{Outcome: results.Skipped}, specs: map[string]results.Spec{}}
+}
+
+func (r *recorder) start(*cellrun.Session) { r.started = time.Now() }
+
+// setupDone records the base setup: passed, failed at a step, a known failure of the cell, or stale
+// expectations (a step the matrix lists as a known failure that succeeded).
+func (r *recorder) setupDone(s *cellrun.Session, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s.Env != nil {
+		for _, st := range s.Env.Steps {
+			r.setup.Steps = append(r.setup.Steps, results.Step{ID: st.ID, Name: st.Name, Kind: "setup",
+				Outcome: results.Passed, DurationMs: st.Duration.Milliseconds()})
+		}
+	}
+	if err == nil {
+		r.setup.Outcome = results.Passed
+		for _, e := range s.Cell.SetupExpectations() {
+			if isBaseStep(e.Setup) {
+				r.setup.Stale = append(r.setup.Stale, fmt.Sprintf("XPASS: setup step %s succeeded in %s although the matrix lists it as a known failure (%s): remove the expectation",
+					e.Setup, s.Cell.Name(), e.Reason))
+			}
+		}
+		return
+	}
+	msg := s.Redact(err.Error())
+	r.setup.Outcome, r.setup.Message = results.Failed, msg
+	var step *setup.StepError
+	if errors.As(err, &step) {
+		r.setup.Step = step.ID
+		if n := len(r.setup.Steps); n > 0 && r.setup.Steps[n-1].ID == step.ID {
+			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = results.Failed, msg
+		}
+		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known {
+			r.setup.Outcome, r.setup.Link = results.XFail, e.Link
+			r.setup.Message = fmt.Sprintf("XFAIL (%s): %s — %s", e.Link, e.Reason, msg)
+		}
+	}
+}
+
+func isBaseStep(id string) bool {
+	for _, s := range setup.StepIDs() {
+		if s == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *recorder) record(ch *checks.Check, v checks.Verdict, run checks.Run) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.specs[ch.ID] = specResult(ch, v.Outcome, v.Message, v.Link, run.Duration, run.Measurements)
+}
+
+func specResult(ch *checks.Check, o results.Outcome, msg, link string, d time.Duration, m map[string]float64) results.Spec {
+	return results.Spec{ID: ch.ID, Area: ch.Area, Capability: ch.Capability, Title: ch.Title, Level: string(ch.Level),
+		Refs: ch.Refs, Outcome: o, Message: msg, Link: link, DurationMs: d.Milliseconds(), Measurements: m}
+}
+
+// write assembles results.json from the recorded verdicts (every selected check appears, also those that
+// never ran, with the reason) and writes it with junit.xml.
+func (r *recorder) write(s *cellrun.Session, report Report) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cfg := s.Config
+	interrupted := false
+	for _, reason := range report.SpecialSuiteFailureReasons {
+		interrupted = interrupted || strings.Contains(reason, "Interrupted")
+	}
+	c := &results.Cell{Cell: s.Cell.Name(), IS: s.Cell.IS.Version, APIM: s.Cell.APIM.Version, Target: cfg.Target,
+		LabelFilter: cfg.LabelFilter, Started: r.started.UTC(), DurationMs: time.Since(r.started).Milliseconds(),
+		Setup: r.setup, Interrupted: interrupted}
+	if fixtures != nil {
+		for _, o := range fixtures.Outcomes() {
+			st := results.Step{ID: o.Name, Kind: "fixture", Outcome: results.Passed, DurationMs: o.Duration.Milliseconds()}
+			if o.Err != nil {
+				st.Outcome, st.Message = results.Failed, s.Redact(o.Err.Error())
+			} else if e, known := s.Cell.KnownSetupFailure(o.Name); known && !o.Private {
+				c.Setup.Stale = append(c.Setup.Stale, fmt.Sprintf("XPASS: fixture %s was created in %s although the matrix lists it as a known failure (%s): remove the expectation",
+					o.Name, s.Cell.Name(), e.Reason))
+			}
+			c.Setup.Steps = append(c.Setup.Steps, st)
+		}
+	}
+	filter, _ := types.ParseLabelFilter(cfg.LabelFilter) // validated by cellrun
+	for _, ch := range checks.All() {
+		if !filter(ch.Labels()) {
+			continue
+		}
+		spec, ok := r.specs[ch.ID]
+		if !ok {
+			spec = specResult(ch, results.Skipped, notRun(c, interrupted), "", 0, nil)
+		}
+		c.Specs = append(c.Specs, spec)
+	}
+	if err := results.Write(cfg.ReportDir, c); err != nil {
+		return err
+	}
+	for _, stale := range c.Setup.Stale {
+		report.SpecReports = append(report.SpecReports, types.SpecReport{
+			LeafNodeType: types.NodeTypeIt, LeafNodeText: "matrix expectations are current", State: types.SpecStateFailed,
+			Failure: types.Failure{Message: stale, FailureNodeType: types.NodeTypeIt}})
+	}
+	return reporters.GenerateJUnitReportWithConfig(report, filepath.Join(cfg.ReportDir, "junit.xml"), reporters.JunitReportConfig{
+		OmitTimelinesForSpecState: types.SpecStatePassed | types.SpecStateSkipped, OmitSpecLabels: true,
+	})
+}
+
+// notRun says why a selected check has no verdict.
+func notRun(c *results.Cell, interrupted bool) string {
+	switch {
+	case interrupted:
+		return "not run: the run was interrupted"
+	case c.Setup.Outcome == results.XFail:
+		return "not run: the setup of this cell is a known failure — " + c.Setup.Message
+	case c.Setup.Outcome != results.Passed:
+		return "not run: the base setup failed" + stepSuffix(c.Setup.Step)
+	}
+	return "not run"
+}
+
+func stepSuffix(step string) string {
+	if step == "" {
+		return ""
+	}
+	return " at step " + step
+}
