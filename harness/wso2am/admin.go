@@ -43,7 +43,8 @@ type KeyManagerPermissions struct {
 
 // KeyManager is the admin v4 KeyManager resource. The enable flags and Enabled carry no omitempty: false is
 // a value checks must be able to send, and the server's defaults differ (enableSelfValidationJWT defaults to
-// true), so a round trip GET → PUT sends exactly what it read. Masked connector values come back as
+// true), so a round trip GET → PUT sends back every field it read (fields outside the 4.3–4.5 schema are
+// not kept; send those with RESTCall). Masked connector values come back as
 // "*****" in AdditionalProperties; sending them back unchanged keeps the stored secret.
 type KeyManager struct {
 	ID                         string               `json:"id,omitempty"`
