@@ -2,57 +2,322 @@ package wso2am
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/kmconform/kmconform/harness/httpcall"
 )
 
+// Application is the devportal v3 Application (also used for the entries of the application list).
+type Application struct {
+	ApplicationID    string `json:"applicationId,omitempty"`
+	Name             string `json:"name"`
+	ThrottlingPolicy string `json:"throttlingPolicy"`
+	Description      string `json:"description,omitempty"`
+	// TokenType is ignored on create: API-M forces JWT.
+	TokenType         string           `json:"tokenType,omitempty"`
+	Status            string           `json:"status,omitempty"`
+	Groups            []string         `json:"groups,omitempty"`
+	SubscriptionCount int              `json:"subscriptionCount,omitempty"`
+	Keys              []ApplicationKey `json:"keys,omitempty"`
+	Attributes        map[string]any   `json:"attributes,omitempty"`
+	Owner             string           `json:"owner,omitempty"`
+}
+
+func (c *Client) applicationURL(appID string) string {
+	return c.Base + DevportalPath + "/applications/" + url.PathEscape(appID)
+}
+
 // CreateApplication creates a devportal application (201) and returns its id.
 func (c *Client) CreateApplication(ctx context.Context, name string) (string, error) {
-	var out struct {
-		ApplicationID string `json:"applicationId"`
+	app, err := c.CreateApplicationWith(ctx, Application{Name: name, ThrottlingPolicy: "Unlimited", Description: "kmconform"})
+	if err != nil {
+		return "", err
 	}
-	_, err := httpcall.Expect(ctx, c.HTTP, httpcall.Request{
-		Op: "create application " + name, Method: http.MethodPost, URL: c.Base + DevportalPath + "/applications",
-		JSON: map[string]string{"name": name, "throttlingPolicy": "Unlimited", "description": "kmconform"},
-		Auth: c.admin(),
+	return app.ApplicationID, nil
+}
+
+// CreateApplicationWith creates an application from a full DTO (201); ThrottlingPolicy defaults to
+// Unlimited. A duplicate name is a RESTError 409.
+func (c *Client) CreateApplicationWith(ctx context.Context, app Application) (*Application, error) {
+	if app.ThrottlingPolicy == "" {
+		app.ThrottlingPolicy = "Unlimited"
+	}
+	var out Application
+	_, err := c.rest(ctx, httpcall.Request{
+		Op: "create application " + app.Name, Method: http.MethodPost, URL: c.Base + DevportalPath + "/applications", JSON: app,
 	}, &out, http.StatusCreated)
-	return out.ApplicationID, err
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetApplication reads an application.
+func (c *Client) GetApplication(ctx context.Context, appID string) (*Application, error) {
+	var out Application
+	_, err := c.rest(ctx, httpcall.Request{Op: "read application " + appID, Method: http.MethodGet, URL: c.applicationURL(appID)}, &out, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteApplication removes an application (200, or 202 while a workflow is pending).
+func (c *Client) DeleteApplication(ctx context.Context, appID string) error {
+	_, err := c.rest(ctx, httpcall.Request{Op: "delete application " + appID, Method: http.MethodDelete, URL: c.applicationURL(appID)},
+		nil, http.StatusOK, http.StatusAccepted)
+	return err
+}
+
+// ListApplications lists the admin's applications; name (if not empty) is the devportal's exact-name query.
+// Only API-M's first page (its default limit, 25) comes back.
+func (c *Client) ListApplications(ctx context.Context, name string) ([]Application, error) {
+	u := c.Base + DevportalPath + "/applications"
+	if name != "" {
+		u += "?query=" + url.QueryEscape(name)
+	}
+	var out struct {
+		List []Application `json:"list"`
+	}
+	_, err := c.rest(ctx, httpcall.Request{Op: "list applications", Method: http.MethodGet, URL: u}, &out, http.StatusOK)
+	return out.List, err
+}
+
+// Subscription is a devportal v3 Subscription.
+type Subscription struct {
+	SubscriptionID            string `json:"subscriptionId,omitempty"`
+	ApplicationID             string `json:"applicationId"`
+	APIID                     string `json:"apiId,omitempty"`
+	ThrottlingPolicy          string `json:"throttlingPolicy"`
+	RequestedThrottlingPolicy string `json:"requestedThrottlingPolicy,omitempty"`
+	Status                    string `json:"status,omitempty"`
 }
 
 // Subscribe subscribes an application to an API (201, or 202 while a workflow is pending).
 func (c *Client) Subscribe(ctx context.Context, appID, apiID string) error {
-	_, err := httpcall.Expect(ctx, c.HTTP, httpcall.Request{
-		Op: "subscribe application to API", Method: http.MethodPost, URL: c.Base + DevportalPath + "/subscriptions",
-		JSON: map[string]string{"applicationId": appID, "apiId": apiID, "throttlingPolicy": "Unlimited"},
-		Auth: c.admin(),
-	}, nil, http.StatusCreated, http.StatusAccepted)
+	_, err := c.CreateSubscription(ctx, appID, apiID, "")
 	return err
+}
+
+// CreateSubscription subscribes an application to an API with a subscription policy (empty: Unlimited)
+// and returns the subscription with its id (201; 202 while a workflow is pending, the id then comes from
+// the Location header). A duplicate is a RESTError 409.
+func (c *Client) CreateSubscription(ctx context.Context, appID, apiID, policy string) (*Subscription, error) {
+	if policy == "" {
+		policy = "Unlimited"
+	}
+	var out Subscription
+	resp, err := c.rest(ctx, httpcall.Request{
+		Op: "subscribe application to API", Method: http.MethodPost, URL: c.Base + DevportalPath + "/subscriptions",
+		JSON: Subscription{ApplicationID: appID, APIID: apiID, ThrottlingPolicy: policy},
+	}, &out, http.StatusCreated, http.StatusAccepted)
+	if err != nil {
+		return nil, err
+	}
+	if out.SubscriptionID == "" {
+		if loc := resp.Header.Get("Location"); loc != "" {
+			out.SubscriptionID = lastSegment(loc)
+		}
+	}
+	if out.ApplicationID == "" {
+		out.ApplicationID, out.APIID = appID, apiID
+	}
+	return &out, nil
+}
+
+// DeleteSubscription removes a subscription (200, or 202 while a workflow is pending).
+func (c *Client) DeleteSubscription(ctx context.Context, subscriptionID string) error {
+	_, err := c.rest(ctx, httpcall.Request{
+		Op: "delete subscription " + subscriptionID, Method: http.MethodDelete,
+		URL: c.Base + DevportalPath + "/subscriptions/" + url.PathEscape(subscriptionID),
+	}, nil, http.StatusOK, http.StatusAccepted)
+	return err
+}
+
+// ListSubscriptions lists the subscriptions of an application or of an API (API-M wants one of the two;
+// both empty is sent as it is, for checks of that refusal).
+func (c *Client) ListSubscriptions(ctx context.Context, appID, apiID string) ([]Subscription, error) {
+	q := url.Values{}
+	if appID != "" {
+		q.Set("applicationId", appID)
+	}
+	if apiID != "" {
+		q.Set("apiId", apiID)
+	}
+	u := c.Base + DevportalPath + "/subscriptions"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var out struct {
+		List []Subscription `json:"list"`
+	}
+	_, err := c.rest(ctx, httpcall.Request{Op: "list subscriptions", Method: http.MethodGet, URL: u}, &out, http.StatusOK)
+	return out.List, err
+}
+
+// ApplicationToken is a token API-M obtained for an application.
+type ApplicationToken struct {
+	AccessToken  string   `json:"accessToken"`
+	TokenScopes  []string `json:"tokenScopes"`
+	ValidityTime int64    `json:"validityTime"`
 }
 
 // ApplicationKey is the generate-keys answer: the OAuth client the Key Manager created.
 type ApplicationKey struct {
-	KeyMappingID        string   `json:"keyMappingId"`
-	KeyManager          string   `json:"keyManager"`
-	ConsumerKey         string   `json:"consumerKey"`
-	ConsumerSecret      string   `json:"consumerSecret"`
-	SupportedGrantTypes []string `json:"supportedGrantTypes"`
-	KeyType             string   `json:"keyType"`
+	KeyMappingID         string            `json:"keyMappingId"`
+	KeyManager           string            `json:"keyManager"`
+	ConsumerKey          string            `json:"consumerKey"`
+	ConsumerSecret       string            `json:"consumerSecret"`
+	SupportedGrantTypes  []string          `json:"supportedGrantTypes"`
+	CallbackURL          string            `json:"callbackUrl"`
+	KeyState             string            `json:"keyState"`
+	KeyType              string            `json:"keyType"`
+	Mode                 string            `json:"mode"`
+	GroupID              string            `json:"groupId"`
+	Token                *ApplicationToken `json:"token"`
+	AdditionalProperties map[string]any    `json:"additionalProperties"`
 }
 
-// GenerateKeys asks API-M to create the application's OAuth client at a Key Manager (by name).
+// Key types of generate-keys.
+const (
+	Production = "PRODUCTION"
+	Sandbox    = "SANDBOX"
+)
+
+// KeyRequest is a generate-keys request.
+type KeyRequest struct {
+	KeyType string // PRODUCTION (default) or SANDBOX
+	// KeyManager is a name or an id (API-M tries the name first); empty leaves it out, and API-M uses the
+	// Resident Key Manager.
+	KeyManager string
+	GrantTypes []string
+	// CallbackURL is sent as it is; CallbackURLs (two or more) go out as API-M's "regexp=(a|b)" form.
+	// Set one of the two.
+	CallbackURL  string
+	CallbackURLs []string
+	Scopes       []string // nil: not sent
+	// ValidityTime in seconds; 0: not sent.
+	ValidityTime int64
+	// AdditionalProperties are the connector's application fields, e.g. ext_application_token_lifetime.
+	AdditionalProperties map[string]any
+}
+
+// CallbackRegexp is how API-M's devportal sends several callback URLs: regexp=(a|b). The URLs are not
+// escaped, as a user types them in the devportal.
+func CallbackRegexp(urls ...string) string {
+	return "regexp=(" + strings.Join(urls, "|") + ")"
+}
+
+func (k KeyRequest) body() (map[string]any, error) {
+	keyType := k.KeyType
+	if keyType == "" {
+		keyType = Production
+	}
+	grants := k.GrantTypes
+	if grants == nil {
+		grants = []string{} // required by the API: send an empty list rather than null
+	}
+	b := map[string]any{"keyType": keyType, "grantTypesToBeSupported": grants}
+	if k.KeyManager != "" {
+		b["keyManager"] = k.KeyManager
+	}
+	switch {
+	case k.CallbackURL != "" && len(k.CallbackURLs) > 0:
+		return nil, fmt.Errorf("set CallbackURL or CallbackURLs, not both")
+	case k.CallbackURL != "":
+		b["callbackUrl"] = k.CallbackURL
+	case len(k.CallbackURLs) == 1:
+		b["callbackUrl"] = k.CallbackURLs[0]
+	case len(k.CallbackURLs) > 1:
+		b["callbackUrl"] = CallbackRegexp(k.CallbackURLs...)
+	}
+	if k.Scopes != nil {
+		b["scopes"] = k.Scopes
+	}
+	if k.ValidityTime != 0 {
+		b["validityTime"] = strconv.FormatInt(k.ValidityTime, 10) // a string in the API
+	}
+	if k.AdditionalProperties != nil {
+		b["additionalProperties"] = k.AdditionalProperties
+	}
+	return b, nil
+}
+
+// GenerateKeys asks API-M to create the application's PRODUCTION OAuth client at a Key Manager (by name),
+// with a fixed callback URL, the default scope and a one-hour validity.
 func (c *Client) GenerateKeys(ctx context.Context, appID, keyManager string, grantTypes []string) (*ApplicationKey, error) {
+	return c.GenerateKeysWith(ctx, appID, KeyRequest{
+		KeyType: Production, KeyManager: keyManager, GrantTypes: grantTypes,
+		CallbackURL: "https://localhost/callback", Scopes: []string{"default"}, ValidityTime: 3600,
+	})
+}
+
+// GenerateKeysWith asks API-M to create the application's OAuth client at a Key Manager (200). Refusals
+// come back as RESTErrors, e.g. 400/901403 (Key Manager missing or disabled), 400/901405 (it does not
+// create OAuth applications), 409/901409 (a key mapping exists), 403/902013 (permission denied).
+func (c *Client) GenerateKeysWith(ctx context.Context, appID string, k KeyRequest) (*ApplicationKey, error) {
+	op := "generate keys at Key Manager " + k.KeyManager
+	if k.KeyManager == "" {
+		op = "generate keys at the default Key Manager"
+	}
+	body, err := k.body()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	var out ApplicationKey
-	_, err := httpcall.Expect(ctx, c.HTTP, httpcall.Request{
-		Op:     "generate keys at Key Manager " + keyManager,
-		Method: http.MethodPost,
-		URL:    c.Base + DevportalPath + "/applications/" + url.PathEscape(appID) + "/generate-keys",
-		JSON: map[string]any{
-			"keyType": "PRODUCTION", "keyManager": keyManager, "grantTypesToBeSupported": grantTypes,
-			"callbackUrl": "https://localhost/callback", "scopes": []string{"default"}, "validityTime": "3600",
-		},
-		Auth: c.admin(),
+	_, err = c.rest(ctx, httpcall.Request{Op: op, Method: http.MethodPost, URL: c.applicationURL(appID) + "/generate-keys", JSON: body}, &out, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *Client) oauthKeyURL(appID, keyMappingID string) string {
+	return c.applicationURL(appID) + "/oauth-keys/" + url.PathEscape(keyMappingID)
+}
+
+// ListOAuthKeys lists an application's key mappings, one per Key Manager and key type.
+func (c *Client) ListOAuthKeys(ctx context.Context, appID string) ([]ApplicationKey, error) {
+	var out struct {
+		List []ApplicationKey `json:"list"`
+	}
+	_, err := c.rest(ctx, httpcall.Request{Op: "list application keys", Method: http.MethodGet, URL: c.applicationURL(appID) + "/oauth-keys"}, &out, http.StatusOK)
+	return out.List, err
+}
+
+// GetOAuthKey reads one key mapping.
+func (c *Client) GetOAuthKey(ctx context.Context, appID, keyMappingID string) (*ApplicationKey, error) {
+	var out ApplicationKey
+	_, err := c.rest(ctx, httpcall.Request{Op: "read application key " + keyMappingID, Method: http.MethodGet, URL: c.oauthKeyURL(appID, keyMappingID)}, &out, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OAuthKeyUpdate is what a key mapping's PUT changes; API-M ignores the consumer key and secret there.
+type OAuthKeyUpdate struct {
+	SupportedGrantTypes []string `json:"supportedGrantTypes"`
+	// CallbackURL is always sent, so an empty one clears it.
+	CallbackURL          string         `json:"callbackUrl"`
+	AdditionalProperties map[string]any `json:"additionalProperties,omitempty"`
+	// KeyType and KeyManager are optional echoes of the mapping.
+	KeyType    string `json:"keyType,omitempty"`
+	KeyManager string `json:"keyManager,omitempty"`
+}
+
+// UpdateOAuthKeys changes a key mapping's grant types, callback URL and connector properties (200).
+func (c *Client) UpdateOAuthKeys(ctx context.Context, appID, keyMappingID string, u OAuthKeyUpdate) (*ApplicationKey, error) {
+	if u.SupportedGrantTypes == nil {
+		u.SupportedGrantTypes = []string{}
+	}
+	var out ApplicationKey
+	_, err := c.rest(ctx, httpcall.Request{
+		Op: "update application key " + keyMappingID, Method: http.MethodPut, URL: c.oauthKeyURL(appID, keyMappingID), JSON: u,
 	}, &out, http.StatusOK)
 	if err != nil {
 		return nil, err
@@ -60,13 +325,80 @@ func (c *Client) GenerateKeys(ctx context.Context, appID, keyManager string, gra
 	return &out, nil
 }
 
-// DevportalKeyManager is a Key Manager as the devportal lists it to application developers.
+// RegeneratedSecret is the regenerate-secret answer.
+type RegeneratedSecret struct {
+	ConsumerKey    string `json:"consumerKey"`
+	ConsumerSecret string `json:"consumerSecret"`
+}
+
+// RegenerateSecret asks the Key Manager for a new consumer secret (200).
+func (c *Client) RegenerateSecret(ctx context.Context, appID, keyMappingID string) (*RegeneratedSecret, error) {
+	var out RegeneratedSecret
+	_, err := c.rest(ctx, httpcall.Request{
+		Op: "regenerate consumer secret of " + keyMappingID, Method: http.MethodPost, URL: c.oauthKeyURL(appID, keyMappingID) + "/regenerate-secret",
+	}, &out, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	if out.ConsumerSecret == "" {
+		return nil, fmt.Errorf("regenerate consumer secret of %s: the answer has no consumerSecret", keyMappingID)
+	}
+	return &out, nil
+}
+
+// TokenRequest is a devportal generate-token request.
+type TokenRequest struct {
+	ConsumerSecret string `json:"consumerSecret"`
+	// ValidityPeriod in seconds; 0 sends 3600, as the devportal does.
+	ValidityPeriod int64    `json:"validityPeriod"`
+	Scopes         []string `json:"scopes,omitempty"`
+	// GrantType is CLIENT_CREDENTIALS (server default when empty) or TOKEN_EXCHANGE.
+	GrantType            string         `json:"grantType,omitempty"`
+	RevokeToken          string         `json:"revokeToken,omitempty"`
+	AdditionalProperties map[string]any `json:"additionalProperties,omitempty"`
+}
+
+// GenerateToken has API-M get a token for a key mapping from its Key Manager (200); for WSO2-IS-7 it is a
+// client_credentials token from IS.
+func (c *Client) GenerateToken(ctx context.Context, appID, keyMappingID string, t TokenRequest) (*ApplicationToken, error) {
+	if t.ValidityPeriod == 0 {
+		t.ValidityPeriod = 3600
+	}
+	var out ApplicationToken
+	_, err := c.rest(ctx, httpcall.Request{
+		Op: "generate application token for " + keyMappingID, Method: http.MethodPost, URL: c.oauthKeyURL(appID, keyMappingID) + "/generate-token", JSON: t,
+	}, &out, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	if out.AccessToken == "" {
+		return nil, fmt.Errorf("generate application token for %s: the answer has no accessToken", keyMappingID)
+	}
+	return &out, nil
+}
+
+// DevportalKeyManager is a Key Manager as the devportal lists it to application developers. TokenEndpoint
+// and RevokeEndpoint are the display endpoints when the Key Manager has them.
 type DevportalKeyManager struct {
-	ID            string `json:"id"`
-	Name          string `json:"name"`
-	Type          string `json:"type"`
-	Enabled       bool   `json:"enabled"`
-	TokenEndpoint string `json:"tokenEndpoint"`
+	ID                         string           `json:"id"`
+	Name                       string           `json:"name"`
+	DisplayName                string           `json:"displayName"`
+	Description                string           `json:"description"`
+	Type                       string           `json:"type"`
+	Enabled                    bool             `json:"enabled"`
+	TokenEndpoint              string           `json:"tokenEndpoint"`
+	RevokeEndpoint             string           `json:"revokeEndpoint"`
+	UserInfoEndpoint           string           `json:"userInfoEndpoint"`
+	AvailableGrantTypes        []string         `json:"availableGrantTypes"`
+	EnableTokenGeneration      bool             `json:"enableTokenGeneration"`
+	EnableTokenEncryption      bool             `json:"enableTokenEncryption"`
+	EnableTokenHashing         bool             `json:"enableTokenHashing"`
+	EnableOAuthAppCreation     bool             `json:"enableOAuthAppCreation"`
+	EnableMapOAuthConsumerApps bool             `json:"enableMapOAuthConsumerApps"`
+	ApplicationConfiguration   []ConnectorField `json:"applicationConfiguration"`
+	Alias                      string           `json:"alias"`
+	TokenType                  string           `json:"tokenType"`
+	AdditionalProperties       map[string]any   `json:"additionalProperties"`
 }
 
 // DevportalKeyManagers lists the Key Managers application developers can generate keys at.
@@ -74,8 +406,8 @@ func (c *Client) DevportalKeyManagers(ctx context.Context) ([]DevportalKeyManage
 	var out struct {
 		List []DevportalKeyManager `json:"list"`
 	}
-	_, err := httpcall.Expect(ctx, c.HTTP, httpcall.Request{
-		Op: "list devportal Key Managers", Method: http.MethodGet, URL: c.Base + DevportalPath + "/key-managers", Auth: c.admin(),
+	_, err := c.rest(ctx, httpcall.Request{
+		Op: "list devportal Key Managers", Method: http.MethodGet, URL: c.Base + DevportalPath + "/key-managers",
 	}, &out, http.StatusOK)
 	return out.List, err
 }

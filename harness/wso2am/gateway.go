@@ -20,6 +20,10 @@ type GatewayAnswer struct {
 	Message     string
 	Description string
 	Body        string
+	// WWWAuthenticate is the challenge of a 401 (several header lines joined with ", ").
+	WWWAuthenticate string
+	ContentType     string
+	Header          http.Header
 }
 
 func (a GatewayAnswer) String() string {
@@ -36,17 +40,56 @@ func (a GatewayAnswer) String() string {
 	return fmt.Sprintf("HTTP %d: %s", a.Status, body)
 }
 
+// GatewayRequest is one call through the gateway.
+type GatewayRequest struct {
+	Method string // GET when empty
+	// Path follows the gateway URL: /<context>/<version>/<resource>.
+	Path string
+	// Token is sent as a bearer token; empty sends no credentials (unless Header carries some).
+	Token string
+	// Header lines to add; they win over Token's Authorization and the default Accept.
+	Header map[string]string
+	// Body is sent as it is (set its Content-Type in Header); nil sends none.
+	Body []byte
+}
+
 // CallAPI calls a published API through the gateway with a bearer token (empty: no credentials).
 func (c *Client) CallAPI(ctx context.Context, path, token string) (GatewayAnswer, error) {
-	req := httpcall.Request{Op: "call API through the gateway", Method: http.MethodGet, URL: c.Gateway + path}
-	if token != "" {
-		req.Auth = httpcall.Bearer(token)
+	return c.Call(ctx, GatewayRequest{Method: http.MethodGet, Path: path, Token: token})
+}
+
+// Call calls a published API through the gateway. Any status is an answer; only transport failures are
+// errors.
+func (c *Client) Call(ctx context.Context, g GatewayRequest) (GatewayAnswer, error) {
+	method := g.Method
+	if method == "" {
+		method = http.MethodGet
 	}
-	resp, err := httpcall.Do(ctx, c.HTTP, req)
+	req := httpcall.Request{Op: method + " API through the gateway", Method: method, URL: c.Gateway + g.Path}
+	if g.Token != "" {
+		req.Auth = httpcall.Bearer(g.Token)
+	}
+	if len(g.Header) > 0 {
+		// Applied after Auth, so a check can send its own Authorization.
+		auth := req.Auth
+		req.Auth = func(r *http.Request) {
+			if auth != nil {
+				auth(r)
+			}
+			for k, v := range g.Header {
+				r.Header.Set(k, v)
+			}
+		}
+	}
+	resp, err := httpcall.DoBody(ctx, c.HTTP, req, "", g.Body)
 	if err != nil {
 		return GatewayAnswer{}, err
 	}
-	a := GatewayAnswer{Status: resp.Status, Body: string(resp.Body)}
+	a := GatewayAnswer{
+		Status: resp.Status, Body: string(resp.Body), Header: resp.Header,
+		WWWAuthenticate: strings.Join(resp.Header.Values("WWW-Authenticate"), ", "),
+		ContentType:     resp.Header.Get("Content-Type"),
+	}
 	var body struct {
 		Code        json.RawMessage `json:"code"`
 		Message     string          `json:"message"`
@@ -62,17 +105,53 @@ func (c *Client) CallAPI(ctx context.Context, path, token string) (GatewayAnswer
 	return a, nil
 }
 
+// OAuthToken is a token endpoint answer.
+type OAuthToken struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	Scope        string `json:"scope"`
+	ExpiresIn    int64  `json:"expires_in"`
+	IDToken      string `json:"id_token"`
+}
+
+// ResidentJWKSURL is the Resident Key Manager's key set, against which its JWTs verify.
+func (c *Client) ResidentJWKSURL() string { return c.Base + ResidentJWKSPath }
+
 // ResidentToken gets a client_credentials token from API-M's own token endpoint (the Resident Key Manager).
 func (c *Client) ResidentToken(ctx context.Context, consumerKey, consumerSecret string) (string, error) {
-	var out struct {
-		AccessToken string `json:"access_token"`
+	t, err := c.ResidentClientCredentials(ctx, consumerKey, consumerSecret)
+	if err != nil {
+		return "", err
 	}
-	_, err := httpcall.Expect(ctx, c.HTTP, httpcall.Request{
-		Op: "get a token from the Resident Key Manager", Method: http.MethodPost, URL: c.Base + "/oauth2/token",
-		Form: url.Values{"grant_type": {"client_credentials"}}, Auth: httpcall.Basic(consumerKey, consumerSecret),
+	return t.AccessToken, nil
+}
+
+// ResidentClientCredentials gets a client_credentials token with scopes from the Resident Key Manager.
+func (c *Client) ResidentClientCredentials(ctx context.Context, consumerKey, consumerSecret string, scopes ...string) (*OAuthToken, error) {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	return c.residentToken(ctx, "get a token from the Resident Key Manager", consumerKey, consumerSecret, form, scopes)
+}
+
+// ResidentPasswordToken gets a password-grant token for a user from the Resident Key Manager.
+func (c *Client) ResidentPasswordToken(ctx context.Context, consumerKey, consumerSecret, user, password string, scopes ...string) (*OAuthToken, error) {
+	form := url.Values{"grant_type": {"password"}, "username": {user}, "password": {password}}
+	return c.residentToken(ctx, "get a password-grant token for "+user+" from the Resident Key Manager", consumerKey, consumerSecret, form, scopes)
+}
+
+func (c *Client) residentToken(ctx context.Context, op, key, secret string, form url.Values, scopes []string) (*OAuthToken, error) {
+	if len(scopes) > 0 {
+		form.Set("scope", strings.Join(scopes, " "))
+	}
+	var out OAuthToken
+	_, err := c.rest(ctx, httpcall.Request{
+		Op: op, Method: http.MethodPost, URL: c.Base + ResidentTokenPath, Form: form, Auth: httpcall.Basic(key, secret),
 	}, &out, http.StatusOK)
-	if err == nil && out.AccessToken == "" {
-		err = fmt.Errorf("get a token from the Resident Key Manager: the answer has no access_token")
+	if err != nil {
+		return nil, err
 	}
-	return out.AccessToken, err
+	if out.AccessToken == "" {
+		return nil, fmt.Errorf("%s: the answer has no access_token", op)
+	}
+	return &out, nil
 }
