@@ -9,8 +9,8 @@ package trust
 // Temurin builds): IS 7.0.0 JDK 11; IS 7.1.0+ JDK 21; API-M 4.3.0 JDK 17; API-M 4.4.0+ JDK 21.
 // This test runs the JDK on PATH (CI installs Debian's openjdk-17-jdk-headless), so it proves the stores
 // for API-M 4.3.0's JDK. What remains assumed for the others:
-//   - JDK 11 (IS 7.0.0): it only reads JKS there (IS 7.0.0's stores and API-M's are JKS); the JKS format
-//     and JSSE's PKIX and HTTPS host-name checks have not changed between 11 and 17.
+//   - JDK 11 (IS 7.0.0): IS 7.0.0's stores are JKS, a format JDK 11 and 17 read alike; JSSE's PKIX
+//     validation and HTTPS host-name check are assumed to behave as on 17 (not run on 11 here).
 //   - JDK 21 (IS 7.1.0+, API-M 4.4.0+): the PKCS12 stores are PBES2/AES-256-CBC with an HMAC-SHA-256
 //     MAC (go-pkcs12 Modern2023), which is JDK 12+'s own default PKCS12 format and so still what JDK 21
 //     writes; JDK 21 refusing PBMAC1 is the claim of go-libraries.md §6 (PBMAC1 arrived in JDK 26), not
@@ -171,7 +171,8 @@ func testJVMLayouts(t *testing.T, m *jvmMaterial) {
 				apimKeyStore(t), apimTrust(t, keytoolJKS))
 		}},
 		// An IS trust store in the JDK's pre-12 PKCS12 format (RC2/3DES, HMAC-SHA-1), e.g. one a user
-		// made with an old keytool; AddTrustedCert re-encodes it.
+		// made with an old keytool; AddTrustedCert re-encodes it. Only the direction that reads IS's trust
+		// store is run ([1:]).
 		{"IS 7.1.0+ legacy-format PKCS12 trust store", func(t *testing.T) []jvmProof {
 			return cell(m.keyStore(t, PKCS12, "wso2is.p12", jvmKeyAlias, jvmPassword, m.is),
 				m.write(t, "is-client-truststore.p12", PKCS12, jvmPassword, m.addCA(t, PKCS12, legacyP12)),
