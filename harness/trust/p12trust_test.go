@@ -176,10 +176,7 @@ func TestTrustedAliasesJKSAndErrors(t *testing.T) {
 // real keytool: the JDK default (PBES2/AES-256 certificate encryption) and,
 // where the JDK supports keystore.pkcs12.legacy, RC2-40/SHA-1.
 func TestPKCS12AddKeepsKeytoolAliases(t *testing.T) {
-	keytool, err := exec.LookPath("keytool")
-	if err != nil {
-		t.Skip("keytool not on PATH; install a JDK to check keytool-written stores")
-	}
+	keytool := jdkTool(t, "keytool")
 	f := mustFixture(t)
 	dir := t.TempDir()
 	pems := map[string]string{}

@@ -379,10 +379,7 @@ func assertCerts(t *testing.T, got []*x509.Certificate, want ...*x509.Certificat
 // TestKeytoolListsStores checks that a real JDK keytool reads what we write,
 // including the alias of a PKCS12 private-key entry.
 func TestKeytoolListsStores(t *testing.T) {
-	keytool, err := exec.LookPath("keytool")
-	if err != nil {
-		t.Skip("keytool not on PATH; install a JDK to check the stores against Java")
-	}
+	keytool := jdkTool(t, "keytool")
 	f := mustFixture(t)
 	dir := t.TempDir()
 	for _, typ := range []StoreType{JKS, PKCS12} {

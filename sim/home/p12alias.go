@@ -147,7 +147,9 @@ func authSafeContents(raw []byte) (*p12PFX, [][]byte, []byte, error) {
 // a key bag without one the counter the JVM uses ("1", "2", …).
 // derived (identity-server-7.md §2 lists aliases as keytool shows them; JDK PKCS12KeyStore names an
 // unnamed entry by a counter — a JDK 21 keytool lists an OpenSSL store without -name as "1"): the counter;
-// UNCONFIRMED in the detail that only key bags advance it here.
+// UNCONFIRMED in the detail that only key bags advance it here; on OpenJDK 17 a go-pkcs12 Modern2023 file,
+// whose two unnamed certificate bags (leaf and CA, no trust attribute) precede its key bag, names the key "1"
+// (harness/trust/jvm_test.go).
 func PKCS12KeyAliases(raw []byte, password string) ([]string, error) {
 	_, infos, _, err := authSafeContents(raw)
 	if err != nil {
