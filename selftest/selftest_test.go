@@ -1,11 +1,11 @@
-// Package selftest runs kmconform end to end against the simulator: once as documented, where every spec
-// must pass, and once per setup fault, where the spec (or setup step) that exists to catch that fault must
-// fail with a message naming the cause. A check that cannot fail is a defect; these runs prove they can.
+// Package selftest runs kmconform end to end against the simulator: once as documented, where every check
+// must pass, and once per fault a check declares, where every check that declares it must fail with a
+// message naming the cause. A check that cannot fail is a defect; these runs prove they can.
 package selftest
 
 import (
 	"bytes"
-	"encoding/xml"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/kmconform/kmconform/harness/notifjar"
+	"github.com/kmconform/kmconform/harness/results"
 )
 
 var binDir string
@@ -63,36 +64,28 @@ func binaries() (string, func(), error) {
 }
 
 type result struct {
-	exit   int
-	output string
-	report string // reports/<cell>
-	cases  []junitCase
+	exit    int
+	output  string
+	report  string // reports/<cell>
+	results *results.Cell
 }
 
-type junitCase struct {
-	Name    string `xml:"name,attr"`
-	Status  string `xml:"status,attr"`
-	Failure *struct {
-		Message string `xml:"message,attr"`
-	} `xml:"failure"`
-	Properties []struct {
-		Name  string `xml:"name,attr"`
-		Value string `xml:"value,attr"`
-	} `xml:"properties>property"`
-}
-
-func (r result) find(t *testing.T, prefix string) junitCase {
+// spec returns a check's result.
+func (r result) spec(t *testing.T, id string) results.Spec {
 	t.Helper()
-	for _, c := range r.cases {
-		if strings.HasPrefix(c.Name, prefix) {
-			return c
+	if r.results == nil {
+		t.Fatalf("the run wrote no results.json; output:\n%s", r.output)
+	}
+	for _, s := range r.results.Specs {
+		if s.ID == id {
+			return s
 		}
 	}
-	t.Fatalf("no JUnit testcase starting with %q; output:\n%s", prefix, r.output)
-	return junitCase{}
+	t.Fatalf("results.json has no check %s; output:\n%s", id, r.output)
+	return results.Spec{}
 }
 
-// kmconform runs the CLI with args and reads the cell's JUnit, if any.
+// kmconform runs the CLI with args and reads the cell's results.json, if any.
 func kmconform(t *testing.T, args ...string) result {
 	t.Helper()
 	reports := t.TempDir()
@@ -113,18 +106,10 @@ func kmconform(t *testing.T, args ...string) result {
 	cells, _ := filepath.Glob(filepath.Join(reports, "is-*"))
 	if len(cells) == 1 {
 		r.report = cells[0]
-		if raw, err := os.ReadFile(filepath.Join(r.report, "junit.xml")); err == nil {
-			var js struct {
-				Suites []struct {
-					Cases []junitCase `xml:"testcase"`
-				} `xml:"testsuite"`
-			}
-			if err := xml.Unmarshal(raw, &js); err != nil {
-				t.Fatalf("JUnit is not valid XML: %v", err)
-			}
-			for _, s := range js.Suites {
-				r.cases = append(r.cases, s.Cases...)
-			}
+		if c, err := results.Read(r.report); err == nil {
+			r.results = c
+		} else if !errors.Is(err, results.ErrMissing) {
+			t.Fatalf("results.json: %v", err)
 		}
 	}
 	return r
@@ -178,38 +163,37 @@ func kmsimProcesses(t *testing.T) int {
 	return n
 }
 
-// The four specs of the skeleton, by the start of their JUnit names.
-const (
-	specIssuer     = "[It] Issuer "
-	specGrant      = "[It] Grants client_credentials"
-	specRevocation = "[It] Revocation "
-	specMismatch   = "[It] Key Manager mismatch "
-	setupNode      = "[BeforeSuite]"
-)
-
-func TestDocumentedSetupPassesEverySpec(t *testing.T) {
+func TestDocumentedSetupPassesEveryCheck(t *testing.T) {
 	r := simRun(t)
 	if r.exit != 0 {
 		t.Fatalf("exit %d; output:\n%s", r.exit, r.output)
 	}
-	for _, spec := range []string{specIssuer, specGrant, specRevocation, specMismatch} {
-		if c := r.find(t, spec); c.Status != "passed" {
-			t.Errorf("%s: status %s", c.Name, c.Status)
+	all := catalogue(t)
+	if got := len(r.results.Specs); got != len(all) {
+		t.Errorf("results.json lists %d checks, the catalogue %d", got, len(all))
+	}
+	for _, s := range r.results.Specs {
+		if s.Outcome != results.Passed {
+			t.Errorf("%s: %s: %s", s.ID, s.Outcome, s.Message)
+		}
+		if s.Area == "" || s.Capability == "" || s.Title == "" || len(s.Refs) == 0 {
+			t.Errorf("%s: results.json lacks area, capability, title or refs: %+v", s.ID, s)
 		}
 	}
-	latency := ""
-	for _, p := range r.find(t, specRevocation).Properties {
-		if p.Name == "revocation-latency-ms" {
-			latency = p.Value
-		}
+	if r.results.SchemaVersion != results.SchemaVersion || r.results.Target != "sim" || r.results.Setup.Outcome != results.Passed {
+		t.Errorf("results.json header: %+v", r.results)
 	}
-	if !regexp.MustCompile(`^\d+$`).MatchString(latency) {
-		t.Errorf("revocation latency entry = %q, want milliseconds", latency)
+	if latency := r.spec(t, "revocation.jwt.gateway").Measurements["revocation-latency-ms"]; latency <= 0 {
+		t.Errorf("revocation latency = %v, want milliseconds", latency)
 	}
-	for _, f := range []string{"junit.xml", "http-transcript.log", "evidence/wso2is.log", "evidence/wso2am-deployment.toml", "evidence/wso2is-deployment.toml"} {
+	for _, f := range []string{"results.json", "junit.xml", "http-transcript.log", "evidence/wso2is.log", "evidence/wso2am-deployment.toml", "evidence/wso2is-deployment.toml"} {
 		if _, err := os.Stat(filepath.Join(r.report, f)); err != nil {
 			t.Errorf("report lacks %s: %v", f, err)
 		}
+	}
+	transcript, _ := os.ReadFile(filepath.Join(r.report, "http-transcript.log"))
+	if !strings.Contains(string(transcript), "[check revocation.jwt.gateway]") || !strings.Contains(string(transcript), "[setup register-key-manager]") {
+		t.Error("the transcript does not name the check or setup step of each exchange")
 	}
 	assertNoSecrets(t, r)
 }
@@ -234,40 +218,6 @@ func assertNoSecrets(t *testing.T, r result) {
 	})
 }
 
-func TestEachFaultIsCaughtByItsSpec(t *testing.T) {
-	cases := []struct {
-		fault, spec, cause string
-		othersPass         []string
-	}{
-		{"wrong-issuer", specIssuer, "is registered in API-M with issuer", nil},
-		{"no-jar", specRevocation, "the revocation notification did not reach API-M", []string{specIssuer, specGrant, specMismatch}},
-		{"no-event-listener", specRevocation, "the revocation notification did not reach API-M", []string{specIssuer, specGrant, specMismatch}},
-		{"no-trust", setupNode, "TLS trust is missing", nil},
-		{"open-api", specMismatch, "Key Manager restriction is not enforced", []string{specIssuer, specGrant, specRevocation}},
-	}
-	for _, c := range cases {
-		t.Run(c.fault, func(t *testing.T) {
-			r := simRun(t, "--inject-fault", c.fault, "--interval", "revocation=3s/100ms")
-			if r.exit != 1 {
-				t.Fatalf("exit %d, want 1 (specs failed); output:\n%s", r.exit, r.output)
-			}
-			got := r.find(t, c.spec)
-			if got.Status != "failed" || got.Failure == nil {
-				t.Fatalf("%s: status %s, want failed", got.Name, got.Status)
-			}
-			if !strings.Contains(got.Failure.Message, c.cause) {
-				t.Errorf("%s failed without naming the cause %q:\n%s", got.Name, c.cause, got.Failure.Message)
-			}
-			for _, other := range c.othersPass {
-				if o := r.find(t, other); o.Status != "passed" {
-					t.Errorf("fault %s also broke %s (%s): the fault is not isolated", c.fault, o.Name, o.Status)
-				}
-			}
-			assertNoSecrets(t, r)
-		})
-	}
-}
-
 func TestBadInputGetsOneSentence(t *testing.T) {
 	cases := map[string]struct {
 		args []string
@@ -278,7 +228,17 @@ func TestBadInputGetsOneSentence(t *testing.T) {
 		"unknown target":     {[]string{"run", "--target", "cloud", "--is", "7.1.0", "--apim", "4.5.0"}, `unknown target "cloud"`},
 		"official target, JAR unreachable": {[]string{"run", "--is", "7.1.0", "--apim", "4.5.0", "--maven-repo", "http://127.0.0.1:9/maven"},
 			"download wso2is.notification.event.handlers-2.1.3.jar from http://127.0.0.1:9/maven"},
-		"unknown fault":   {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "gremlins"}, `unknown fault "gremlins"`},
+		"unknown fault": {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "gremlins"}, `unknown setup fault "gremlins"`},
+		"product fault as setup fault": {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "is-token-iss-mismatch"},
+			`"is-token-iss-mismatch" is a product fault: pass it with --sim-fault`},
+		"product fault on the official images": {[]string{"run", "--is", "7.1.0", "--apim", "4.5.0", "--sim-fault", "is-token-iss-mismatch"},
+			"the official images cannot: use --target sim or sim-docker"},
+		"label filter selecting nothing": {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--label-filter", "area:nothing-here"},
+			`--label-filter "area:nothing-here" selects no check`},
+		"bad label filter": {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--label-filter", "area:x &&"},
+			"is not a valid label filter"},
+		"bad matrix range": {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--matrix", badMatrix(t)},
+			`apim: "<4.0.0" matches none of the versions kmconform knows`},
 		"bad interval":    {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--interval", "revocation=soon"}, "positive duration"},
 		"unknown command": {[]string{"deploy"}, `unknown command "deploy"`},
 	}

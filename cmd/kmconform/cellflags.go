@@ -38,6 +38,7 @@ func (c *cellFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.RunID, "run-id", "", "label for everything this run creates on Docker (default: generated); containers carry kmconform.run=<run-id>-<cell>")
 	fs.StringVar(&cfg.Faults, "inject-fault", "", "break the documented setup on purpose (kmconform's self-test): "+strings.Join(faults.Names(faults.Setup), ", "))
 	fs.StringVar(&cfg.SimFaults, "sim-fault", "", "make the simulator play a product regression (targets sim and sim-docker; kmconform's self-test): "+strings.Join(faults.Names(faults.Product), ", "))
+	fs.Int64Var(&cfg.Seed, "seed", 0, "order of the checks: they run in a random order; give the seed a run printed to repeat its order")
 	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "run only the checks whose labels match, e.g. 'area:revocation' or 'cap:issuer || id:grants.client_credentials' (see 'kmconform specs')")
 }
 
@@ -86,6 +87,9 @@ func (c *cellFlags) resolve(fs *flag.FlagSet) (matrix.Cell, error) {
 	cfg.ReportDir = filepath.Join(reports, cell.Name())
 	if cfg.RunID == "" {
 		cfg.RunID = newRunID()
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = time.Now().UnixNano() % 1_000_000_007
 	}
 	return cell, nil
 }

@@ -69,7 +69,7 @@ func runCell(cfg cellrun.Config, cell matrix.Cell, suite string, stdout, stderr 
 	if err := cfg.Save(configFile); err != nil {
 		return report.Cell{}, err
 	}
-	fmt.Fprintf(stdout, "kmconform: cell %s, target %s, reports in %s\n", cell.Name(), cfg.Target, cfg.ReportDir)
+	fmt.Fprintf(stdout, "kmconform: cell %s, target %s, reports in %s (check order: --seed %d)\n", cell.Name(), cfg.Target, cfg.ReportDir, cfg.Seed)
 
 	args := []string{
 		"-kmconform.config=" + configFile,
@@ -77,6 +77,8 @@ func runCell(cfg cellrun.Config, cell matrix.Cell, suite string, stdout, stderr 
 		"-ginkgo.no-color=" + fmt.Sprint(!isTerminal(stdout)),
 		// Every wait has its own named interval; this only stops a cell that hangs beyond all of them.
 		"-ginkgo.timeout=" + suiteTimeout.String(),
+		// Random order, so that no check comes to depend on another's leftovers; the seed repeats an order.
+		"-ginkgo.randomize-all", fmt.Sprintf("-ginkgo.seed=%d", cfg.Seed),
 	}
 	if cfg.LabelFilter != "" {
 		args = append(args, "-ginkgo.label-filter="+cfg.LabelFilter)

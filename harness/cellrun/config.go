@@ -52,6 +52,8 @@ type Config struct {
 	SimFaults string `json:"simFaults,omitempty"`
 	// LabelFilter selects checks by label (Ginkgo's label filter syntax).
 	LabelFilter string `json:"labelFilter,omitempty"`
+	// Seed orders the checks (they run in a random order; the same seed repeats an order).
+	Seed int64 `json:"seed,omitempty"`
 	// KeepWorkDir leaves process homes on disk after the run.
 	KeepWorkDir bool `json:"keepWorkDir,omitempty"`
 	// ISImage and APIMImage override the matrix's official images (a mirror or an updated image).

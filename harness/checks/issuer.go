@@ -13,7 +13,7 @@ var issuerAgrees = &Check{
 	ID: "issuer.agrees", Area: "issuer", Capability: "issuer", Level: MUST,
 	Title: "IS discovery's issuer, the issuer registered for the Key Manager and the token's iss agree; the token verifies against IS's JWKS",
 	Refs: []string{"OIDC Discovery 1.0 §4.3", "RFC 9068 §4", "API-M docs: Configure WSO2 IS 7 as a Key Manager (Issuer)",
-		"field-failures #8"},
+		"wso2/docs-apim#7758 (a documented issuer that matched no token)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults: []Proof{
 		{"wrong-issuer", "is registered in API-M with issuer"},

@@ -19,7 +19,7 @@ var revocationJWT = &Check{
 	ID: "revocation.jwt.gateway", Area: "revocation", Capability: "revocation.notify", Level: MUST,
 	Title: "a self-validated JWT revoked at IS is refused by the gateway with 900901 within the revocation interval",
 	Refs: []string{"RFC 7009 §2", "API-M docs: Configure WSO2 IS 7 as a Key Manager (token revocation event listener)",
-		"field-failures #1", "field-failures #2"},
+		"wso2/product-apim#11274 (revoked token still accepted)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults: []Proof{
 		{"no-jar", "the revocation notification did not reach API-M"},

@@ -55,7 +55,7 @@ func (m *Matrix) Markdown() string {
 			b.WriteString("\n")
 		}
 	}
-	b.WriteString("\nEach cell's JUnit, HTTP transcript and product logs are in its folder next to this file.\n")
+	b.WriteString("\nEach cell's results.json, JUnit, HTTP transcript and product logs are in its folder next to this file.\n")
 	return b.String()
 }
 

@@ -91,7 +91,9 @@ type Cell struct {
 	APIM          string `json:"apim"`
 	Target        string `json:"target"`
 	// LabelFilter is the filter the run was given ("" for every check).
-	LabelFilter        string    `json:"labelFilter,omitempty"`
+	LabelFilter string `json:"labelFilter,omitempty"`
+	// Seed is the order the checks ran in (kmconform run --seed repeats it).
+	Seed               int64     `json:"seed,omitempty"`
 	Started            time.Time `json:"started"`
 	DurationMs         int64     `json:"durationMs"`
 	Setup              Setup     `json:"setup"`

@@ -99,7 +99,7 @@ func (r *recorder) write(s *cellrun.Session, report Report) error {
 		interrupted = interrupted || strings.Contains(reason, "Interrupted")
 	}
 	c := &results.Cell{Cell: s.Cell.Name(), IS: s.Cell.IS.Version, APIM: s.Cell.APIM.Version, Target: cfg.Target,
-		LabelFilter: cfg.LabelFilter, Started: r.started.UTC(), DurationMs: time.Since(r.started).Milliseconds(),
+		LabelFilter: cfg.LabelFilter, Seed: cfg.Seed, Started: r.started.UTC(), DurationMs: time.Since(r.started).Milliseconds(),
 		Setup: r.setup, Interrupted: interrupted}
 	if fixtures != nil {
 		for _, o := range fixtures.Outcomes() {
