@@ -5,8 +5,11 @@ import "github.com/kmconform/kmconform/harness/plan"
 // WrongIssuer is IS's out-of-the-box issuer: what a copy of the defaults registers.
 const WrongIssuer = "https://localhost:9443/oauth2/token"
 
-// catalogue is every fault kmconform knows. Keep each Doc one sentence: 'kmconform specs' prints it.
-var catalogue = []Fault{
+func init() { register(baseFaults...) }
+
+// baseFaults are the faults of the base setup and of the first checks. Each area adds its own in a file
+// of its own (faults_<area>.go). Keep each Doc one sentence: 'kmconform specs' prints it.
+var baseFaults = []Fault{
 	// Setup faults: mistakes in the documented setup.
 	{Name: "wrong-issuer", Kind: Setup,
 		Doc:   "registers the Key Manager with IS's default issuer (localhost) instead of the one IS publishes",

@@ -40,6 +40,19 @@ type Fault struct {
 	apply func(*plan.Plan)
 }
 
+// catalogue is every fault kmconform knows, filled by register.
+var catalogue []Fault
+
+// register adds faults (from each file's init); a duplicate name is a defect.
+func register(fs ...Fault) {
+	for _, f := range fs {
+		if _, dup := Lookup(f.Name); dup {
+			panic("faults: duplicate fault " + f.Name)
+		}
+		catalogue = append(catalogue, f)
+	}
+}
+
 // All lists every fault, setup faults first, each kind by name.
 func All() []Fault {
 	out := slices.Clone(catalogue)

@@ -17,8 +17,22 @@ type Fault struct {
 	Doc     string
 }
 
-// All is every fault the simulator plays.
-var All = []Fault{
+// All is every fault the simulator plays, filled by register from each file's init.
+var All []Fault
+
+func register(fs ...Fault) {
+	for _, f := range fs {
+		if _, dup := lookup(f.Name); dup {
+			panic("faults: duplicate fault " + f.Name)
+		}
+		All = append(All, f)
+	}
+}
+
+func init() { register(baseFaults...) }
+
+// baseFaults are the first checks' faults; each area adds its own in a file of its own (faults_<area>.go).
+var baseFaults = []Fault{
 	{"is-sign-with-unpublished-key", "is", "IS signs JWT access tokens with a key its JWKS does not publish (its own kid)"},
 	{"is-token-iss-mismatch", "is", "IS writes the tenant-qualified issuer (…/t/carbon.super/oauth2/token) into JWT access tokens while discovery publishes the plain one"},
 	{"apim-notify-ignores-revocation", "apim", "API-M's /internal/data/v1/notify answers 200 to a token_revocation event but does not act on it"},
