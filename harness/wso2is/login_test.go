@@ -42,6 +42,7 @@ func (s *loginIS) handler(t *testing.T) http.Handler {
 		w.WriteHeader(http.StatusFound)
 	}
 	finish := func(w http.ResponseWriter) {
+		s.approved = true
 		if s.device {
 			redirect(w, s.base+"/authenticationendpoint/device_success.do?app_name=kmconform")
 			return
@@ -118,7 +119,6 @@ func (s *loginIS) handler(t *testing.T) http.Handler {
 			redirect(w, testRedirect+"?error=access_denied&error_description=User+denied+the+consent&state="+url.QueryEscape(s.first.Get("state")))
 			return
 		}
-		s.approved = true
 		finish(w)
 	})
 	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
@@ -277,7 +277,7 @@ func TestPKCEMismatchIsInvalidGrant(t *testing.T) {
 func TestLoginDeviations(t *testing.T) {
 	cases := []struct {
 		name     string
-		is       loginIS
+		is       func() *loginIS
 		mod      func(*CodeRequest)
 		step     string
 		status   int
@@ -285,15 +285,14 @@ func TestLoginDeviations(t *testing.T) {
 		oauthMsg string
 		reason   string
 	}{
-		{"wrong password", loginIS{}, func(r *CodeRequest) { r.Password = "wrong-pw-55" }, StepLogin, 302, "authFailure", "login.fail.message", "refused the user's credentials"},
-		{"bad redirect_uri", loginIS{}, func(r *CodeRequest) { r.RedirectURI = "https://evil/cb" }, StepAuthorize, 302, "invalid_callback", "Registered callback does not match", "error page"},
-		{"state mismatch", loginIS{wrongState: true}, nil, StepCallback, 0, "", "", `state "forged" came back`},
-		{"consent denied", loginIS{consent: true}, func(r *CodeRequest) { r.Consent = "deny" }, StepCallback, 0, "access_denied", "User denied the consent", "with an error"},
+		{"wrong password", func() *loginIS { return &loginIS{} }, func(r *CodeRequest) { r.Password = "wrong-pw-55" }, StepLogin, 302, "authFailure", "login.fail.message", "refused the user's credentials"},
+		{"bad redirect_uri", func() *loginIS { return &loginIS{} }, func(r *CodeRequest) { r.RedirectURI = "https://evil/cb" }, StepAuthorize, 302, "invalid_callback", "Registered callback does not match", "error page"},
+		{"state mismatch", func() *loginIS { return &loginIS{wrongState: true} }, nil, StepCallback, 0, "", "", `state "forged" came back`},
+		{"consent denied", func() *loginIS { return &loginIS{consent: true} }, func(r *CodeRequest) { r.Consent = "deny" }, StepCallback, 0, "access_denied", "User denied the consent", "with an error"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := tc.is
-			c := startLoginIS(t, &s)
+			c := startLoginIS(t, tc.is())
 			r := codeRequest(c, nil)
 			if tc.mod != nil {
 				tc.mod(&r)
