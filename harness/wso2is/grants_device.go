@@ -114,8 +114,8 @@ type DevicePoll struct {
 var slowDownStep = 5 * time.Second
 
 // PollDeviceToken polls the token endpoint every interval until IS issues the token, refuses with anything
-// but authorization_pending/slow_down (that *OAuthFailure is returned), or timeout passes. slow_down adds
-// five seconds to the interval, as RFC 8628 §3.5 asks.
+// but authorization_pending/slow_down (that *OAuthFailure is returned), or timeout passes (a timeout shorter
+// than interval makes one attempt). slow_down adds five seconds to the interval, as RFC 8628 §3.5 asks.
 func (c *Client) PollDeviceToken(ctx context.Context, tokenEndpoint string, auth ClientAuth, deviceCode string, interval, timeout time.Duration) (*Token, *DevicePoll, error) {
 	poll := &DevicePoll{}
 	deadline := time.Now().Add(timeout)
@@ -157,7 +157,7 @@ type DeviceRequest struct {
 	Endpoint           string
 	Scopes             []string
 	Username, Password string
-	// Timeout bounds the polling after the user's approval.
+	// Timeout bounds the polling after the user's approval; 0 means a minute.
 	Timeout time.Duration
 }
 
@@ -171,6 +171,10 @@ func (c *Client) DeviceFlow(ctx context.Context, tokenEndpoint string, auth Clie
 	if _, err := c.ApproveDevice(ctx, d, r.Username, r.Password); err != nil {
 		return nil, d, err
 	}
-	t, _, err := c.PollDeviceToken(ctx, tokenEndpoint, auth, d.DeviceCode, d.PollInterval(), r.Timeout)
+	timeout := r.Timeout
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	t, _, err := c.PollDeviceToken(ctx, tokenEndpoint, auth, d.DeviceCode, d.PollInterval(), timeout)
 	return t, d, err
 }

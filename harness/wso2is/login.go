@@ -22,13 +22,13 @@ import (
 
 // Steps of a headless login, as FlowError.Step names them.
 const (
-	StepAuthorize = "authorize"           // the first request: GET /oauth2/authorize, or POST /oauth2/device
-	StepLoginPage = "read the login page" // only when the login URL lacks sessionDataKey
-	StepLogin     = "login"               // POST /commonauth
-	StepFollow    = "follow"              // GET of a redirect within IS (e.g. /oauth2/authorize?sessionDataKey=…)
-	StepConsent   = "consent"             // POST /oauth2/authorize with consent=approve
-	StepConsentPg = "read the consent page"
-	StepCallback  = "callback" // the redirect to redirect_uri
+	StepAuthorize   = "authorize"           // the first request: GET /oauth2/authorize, or POST /oauth2/device
+	StepLoginPage   = "read the login page" // only when the login URL lacks sessionDataKey
+	StepLogin       = "login"               // POST /commonauth
+	StepFollow      = "follow"              // GET of a redirect within IS (e.g. /oauth2/authorize?sessionDataKey=…)
+	StepConsent     = "consent"             // POST /oauth2/authorize with consent=approve
+	StepConsentPage = "read the consent page"
+	StepCallback    = "callback" // the redirect to redirect_uri
 )
 
 // Pages of IS's authenticationendpoint webapp, recognised by the last element of their path.
@@ -258,7 +258,7 @@ func (b *browser) approve(ctx context.Context, page *url.URL, in loginInput) (*h
 	key := q.Get("sessionDataKeyConsent")
 	if key == "" {
 		var err error
-		if key, err = b.scrape(ctx, StepConsentPg, page, "sessionDataKeyConsent"); err != nil {
+		if key, err = b.scrape(ctx, StepConsentPage, page, "sessionDataKeyConsent"); err != nil {
 			return nil, err
 		}
 	}

@@ -1,3 +1,5 @@
+// The grants that need neither a browser nor an assertion: client_credentials, password and refresh_token.
+
 package wso2is
 
 import (
