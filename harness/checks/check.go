@@ -47,7 +47,10 @@ type Check struct {
 	Level    Level
 	Fixtures []string
 	Faults   []Proof
-	Run      func(c *C)
+	// Files marks a check that reads the products' files (deployment.toml, stores, dropins, logs): it cannot
+	// run against a pair kmconform did not start (the attach target) and is reported not_applicable there.
+	Files bool
+	Run   func(c *C)
 }
 
 // Labels are the check's Ginkgo labels: area, capability, id, level and each fault that proves it, so that

@@ -16,6 +16,8 @@ var secretKeys = []string{
 	"password", "Password", "client_secret", "clientSecret", "consumerSecret", "access_token", "accessToken",
 	"refresh_token", "refreshToken", "id_token", "token", "subject_token", "assertion", "device_code",
 	"code_verifier", "ext_param_client_secret", "key_password", "app_password", "secret_key", "auth_token",
+	// One-time values of the browser-less login and the device flow, and the NTLM token.
+	"windows_token", "sessionDataKey", "sessionDataKeyConsent", "user_code",
 }
 
 var (
