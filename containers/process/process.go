@@ -46,6 +46,8 @@ type Backend struct {
 	mu     sync.Mutex
 	nodes  []*node
 	closed bool
+	// locks hold the node addresses against other runs until Close.
+	locks []*os.File
 }
 
 // New checks the kmsim binary and prepares the work folder.
@@ -75,7 +77,7 @@ func (b *Backend) Name() string { return "process" }
 
 // Create writes each product's default home and assigns each node its loopback address.
 func (b *Backend) Create(ctx context.Context, specs []containers.Spec) ([]containers.Node, error) {
-	ips, err := pickAddresses(specs)
+	ips, err := b.pickAddresses(specs)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +124,12 @@ func (b *Backend) Close(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	b.mu.Lock()
+	for _, l := range b.locks {
+		_ = l.Close()
+	}
+	b.locks = nil
+	b.mu.Unlock()
 	if b.ownDir && !b.opt.KeepWorkDir {
 		if err := os.RemoveAll(b.workDir); err != nil {
 			errs = append(errs, fmt.Errorf("remove work folder: %w", err))
@@ -219,25 +227,36 @@ func Stop(st State, timeout time.Duration) error {
 }
 
 // pickAddresses gives every node its own 127.0.0.x on which all of its ports are free. The search starts
-// at a point derived from the process id so that concurrent runs rarely probe the same addresses.
-func pickAddresses(specs []containers.Spec) ([]string, error) {
+// at an address derived from the process id, and each address taken is locked (a file lock held until
+// Close), so that runs started at the same time on one machine (a parallel matrix) never pick the same one
+// between checking its ports and binding them.
+func (b *Backend) pickAddresses(specs []containers.Spec) ([]string, error) {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(strconv.Itoa(os.Getpid())))
 	start := 2 + int(h.Sum32()%200)
 	var out []string
-	used := map[string]bool{}
 	for _, s := range specs {
 		found := ""
 		for i := 0; i < 250 && found == ""; i++ {
 			ip := "127.0.0." + strconv.Itoa(2+(start-2+i)%250)
-			if !used[ip] && portsFree(ip, containers.Ports[s.Product]) {
+			lock, ok := lockAddress(ip)
+			if !ok {
+				continue
+			}
+			if portsFree(ip, containers.Ports[s.Product]) {
 				found = ip
+				if lock != nil {
+					b.mu.Lock()
+					b.locks = append(b.locks, lock)
+					b.mu.Unlock()
+				}
+			} else if lock != nil {
+				_ = lock.Close()
 			}
 		}
 		if found == "" {
 			return nil, fmt.Errorf("no free 127.0.0.x address for %s: every candidate has one of ports %v in use", s.Alias, containers.Ports[s.Product])
 		}
-		used[found] = true
 		out = append(out, found)
 	}
 	return out, nil
