@@ -31,6 +31,9 @@ const (
 	Skipped      Outcome = "skipped"       // did not run (setup failed or was skipped, run interrupted)
 	// NotApplicable is a check the target cannot run (attach: no file access).
 	NotApplicable Outcome = "not_applicable"
+	// Error is the environment or the harness failing, not a product: the Docker engine went away, an image
+	// is missing, a product never became ready or stopped answering. The run proves nothing either way.
+	Error Outcome = "error"
 )
 
 // Ran reports whether the check actually executed.
