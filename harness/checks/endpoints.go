@@ -32,8 +32,8 @@ func init() {
 		endpointsIntrospect, endpointsRevoke, endpointsUserinfo, endpointsJWKS)
 }
 
-// IS docs page behind the OAuth endpoints (public): "Configure OAuth2/OIDC" endpoint list of IS 7.
-const isDocsEndpoints = "IS docs: OAuth 2.0 / OIDC endpoints (is.docs.wso2.com/en/7.1.0/references/app-settings/oidc-settings-for-app/)"
+// isDocsEndpoints is the public source of the OAuth endpoints' behaviour: IS's OAuth endpoint module.
+const isDocsEndpoints = "wso2-extensions/identity-inbound-auth-oauth org.wso2.carbon.identity.oauth.endpoint (OAuth2TokenEndpoint, OAuth2AuthzEndpoint)"
 
 // apimDocsTable is the API-M documentation page whose endpoint table the checks follow.
 const apimDocsTable = "API-M docs: Configure WSO2 IS 7 as a Key Manager (IS 7 endpoint values)"
@@ -308,7 +308,7 @@ var endpointsAuthorize = &Check{
 var endpointsIntrospect = &Check{
 	ID: "endpoints.introspect", Area: "endpoints", Capability: "endpoint.introspect", Level: MUST,
 	Title: "introspection: a valid token is active with the documented fields, a refresh token is token_type Refresh, a revoked or unknown token is {\"active\":false}, an empty token is 400 Invalid input",
-	Refs: []string{"RFC 7662 §2.2", "IS docs: token validation by resource servers (introspection)", apimDocsTable,
+	Refs: []string{"RFC 7662 §2.2", "wso2/docs-is token-validation-resource-server.md (introspection answers)", apimDocsTable,
 		"wso2/product-is#27999 (introspection failing with a changed hostname)"},
 	Fixtures: []string{fixture.ISClient.Name},
 	Faults: []Proof{
@@ -371,7 +371,7 @@ var endpointsIntrospect = &Check{
 var endpointsRevoke = &Check{
 	ID: "endpoints.revoke", Area: "endpoints", Capability: "endpoint.revoke", Level: MUST,
 	Title:    "revocation answers 200 (empty, no-store, no-cache) for a known and an unknown token, 400 invalid_request without a token and 401 invalid_client with bad client credentials",
-	Refs:     []string{"RFC 7009 §2.1, §2.2, §2.2.1", "IS docs: revoke tokens (unknown tokens answer 200)", apimDocsTable},
+	Refs:     []string{"RFC 7009 §2.1, §2.2, §2.2.1", "wso2/docs-is oidc/revoke-tokens.md (unknown tokens answer 200)", apimDocsTable},
 	Fixtures: []string{fixture.ISClient.Name},
 	Faults: []Proof{
 		{"is-revoke-unknown-token-error", "unknown token"},

@@ -23,7 +23,7 @@ var endpointsDCR = &Check{
 	ID: "endpoints.dcr", Area: "endpoints", Capability: "endpoint.dcr", Level: MUST,
 	Title: "DCR v1.1: register 201, read by id and by name, update 200, delete 204; duplicate name 400 invalid_client_metadata, unknown client 401 without body, unknown field 400 Unrecognized field",
 	Refs: []string{"RFC 7591 §3.1, §3.2", "RFC 7592 §2", apimDocsTable + " (DCR)",
-		"IS docs: dynamic client registration v1.1 (is.docs.wso2.com/en/7.1.0/apis/dynamic-client-registration-rest-api/)",
+		"IS OpenAPI dcr v1.1 (identity-inbound-auth-oauth org.wso2.carbon.identity.api.server.dcr)",
 		"identity-inbound-auth-oauth DCRMUtils#handleErrorResponse (duplicate name → 400)"},
 	Faults: []Proof{
 		{"is-dcr-duplicate-409", "duplicate client_name"},
@@ -140,7 +140,7 @@ var endpointsScopes = &Check{
 var endpointsRoles = &Check{
 	ID: "endpoints.roles", Area: "endpoints", Capability: "endpoint.roles", Level: MUST,
 	Title: "roles v2: create 201 with id and location, read 200, .search and filter by displayName find exactly that role, duplicate 409, delete 204, then 404",
-	Refs: []string{"RFC 7644 §3.3, §3.4.2, §3.4.3, §3.6", "IS docs: roles v2 REST API (roles-v2.yaml)",
+	Refs: []string{"RFC 7644 §3.3, §3.4.2, §3.4.3, §3.6", "wso2/docs-is apis/restapis/roles-v2.yaml",
 		"API-M docs: Configure WSO2 IS 7 as a Key Manager (roles endpoint)", "apim-km-wso2is WSO2IS7SCIMRolesClient (.search by displayName)"},
 	Faults: []Proof{
 		{"is-roles-search-ignores-filter", "filter"},
@@ -206,7 +206,7 @@ var endpointsRoles = &Check{
 var endpointsAPIResources = &Check{
 	ID: "endpoints.api-resources", Area: "endpoints", Capability: "endpoint.apiresources", Level: MUST,
 	Title: "API resources: create 201 with scope ids, find by identifier, read with scopes, duplicate 409, PATCH addedScopes 204, delete a scope 204, delete 204, then 404",
-	Refs: []string{"IS OpenAPI api-resources v1 (identity-api-server)", "IS docs: API resource management REST API",
+	Refs: []string{"wso2/identity-api-server APIResources.yaml (api-resources v1)",
 		"API-M docs: Configure WSO2 IS 7 as a Key Manager (API resource management endpoint)",
 		"apim-km-wso2is WSO2IS7KeyManager#registerWSO2IS7Scopes (User-defined-oauth2-resource, PATCH addedScopes)"},
 	Faults: []Proof{
@@ -249,7 +249,7 @@ var endpointsAPIResources = &Check{
 var endpointsAPIResourceScopePatch = &Check{
 	ID: "endpoints.api-resources.scope-patch", Area: "endpoints", Capability: "apiresources.scope-patch", Level: MUST,
 	Title: "API resources (IS 7.1.0+): PATCH /{id}/scopes/{name} changes a scope's displayName and description (204)",
-	Refs:  []string{"IS OpenAPI api-resources v1 (identity-api-server v1.3.83, ScopePatchModel)", "IS docs: API resource management REST API"},
+	Refs:  []string{"wso2/identity-api-server v1.3.83 APIResources.yaml (PATCH /api-resources/{id}/scopes/{scopeName}, ScopePatchModel)"},
 	Faults: []Proof{
 		{"is-apiresource-scope-patch-ignored", "unchanged"},
 	},
