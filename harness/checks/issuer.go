@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kmconform/kmconform/harness/fixture"
+	"github.com/kmconform/kmconform/harness/plan"
 	"github.com/kmconform/kmconform/harness/tokens"
 	"github.com/kmconform/kmconform/harness/wso2am"
 	"github.com/kmconform/kmconform/harness/wso2is"
@@ -176,12 +177,11 @@ var issuerResidentDiffers = &Check{
 		c.NoErr(err, "read the Resident Key Manager token's claims")
 		tokenIss, _ := claims["iss"].(string)
 		resident := issuerKM(c, wso2am.ResidentKeyManager)
-		// Positive control: the Resident token is a real Resident token (it verifies against the JWKS the
-		// Resident Key Manager is registered with), so its iss is the Resident issuer the gateway maps.
-		if resident.Certificates != nil && resident.Certificates.Type == "JWKS" {
-			_, err = tokens.Verify(c.ctx, e.HTTP, resident.Certificates.Value, token, tokenIss)
-			c.NoErr(err, "the Resident Key Manager token does not verify against its registered JWKS %s", resident.Certificates.Value)
-		}
+		// Positive control: the Resident token is a real Resident token (it verifies against API-M's own
+		// JWKS, reached by API-M's network name as in mismatch.resident-token), so its iss is the issuer
+		// the gateway maps to the Resident Key Manager.
+		_, err = tokens.Verify(c.ctx, e.HTTP, plan.APIMBase+"/oauth2/jwks", token, tokenIss)
+		c.NoErr(err, "the Resident Key Manager token does not verify against API-M's own JWKS")
 		for _, r := range []struct{ what, iss string }{{"registered", resident.Issuer}, {"in its tokens", tokenIss}} {
 			if r.iss == "" {
 				continue
