@@ -25,6 +25,9 @@ type IS struct {
 	TrustStore               string `yaml:"trustStore"`
 	AuthorizeAllScopes       bool   `yaml:"authorizeAllScopes"`
 	AllowSystemPrefixForRole bool   `yaml:"allowSystemPrefixForRole"`
+	// JWKSKeys is how many keys IS's JWKS publishes with the GA pack's primary key store: one per
+	// private-key entry (endpoints area).
+	JWKSKeys int `yaml:"jwksKeys"`
 }
 
 // APIM is one API Manager version.

@@ -104,6 +104,9 @@ type Plan struct {
 	Trust    Trust
 	// KeyManager is the registration payload for IS.
 	KeyManager *wso2am.KeyManager
+	// ExtraKeyManagers are registered before KeyManager (empty in the documented setup; a setup fault adds
+	// an earlier registration a user left behind, e.g. one with IS's issuer).
+	ExtraKeyManagers []*wso2am.KeyManager `json:",omitempty"`
 	// API is the publisher APIDTO of the API the checks call.
 	API map[string]any
 	// AppGrantTypes are the grants the base applications' keys are generated with.

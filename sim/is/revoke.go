@@ -57,6 +57,11 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 	if owner == nil {
 		owner = refreshTok
 	}
+	if owner == nil && s.faults.On("is-revoke-unknown-token-error") && s.lookupAccess(tok) == nil && s.lookupRefresh(tok) == nil {
+		s.mu.Unlock()
+		(&oauthError{status: 400, code: "invalid_request", desc: "Invalid revocation request"}).write(w)
+		return
+	}
 	if owner != nil && owner.clientID != a.clientID {
 		s.mu.Unlock()
 		// UNCONFIRMED (§6): description of the unauthorized_client error; chose "Unauthorized Client".

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kmconform/kmconform/sim/carbonlog"
@@ -52,6 +53,8 @@ type server struct {
 	// is-sign-with-unpublished-key.
 	faults faults.Set
 	rogue  *signingKey
+	// issued counts JWT access tokens, for is-token-iss-flips.
+	issued atomic.Uint64
 
 	mu      sync.Mutex
 	apps    map[string]*app   // by client_id

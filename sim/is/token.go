@@ -84,7 +84,7 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		oerr.write(w)
 		return
 	}
-	if !a.allows(gt) {
+	if !a.allows(gt) && !s.faults.On("is-token-ignores-app-grants") {
 		(&oauthError{status: 400, code: "unauthorized_client",
 			desc: "The authenticated client is not authorized to use this authorization grant type"}).write(w)
 		return
@@ -127,8 +127,10 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 	pairs = append(pairs, kv{"token_type", "Bearer"}, kv{"expires_in", int64(t.validity / time.Second)})
 	pairs = append(pairs, res.extra...)
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
+	if !s.faults.On("is-token-response-cacheable") {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(orderedJSON(pairs))
 }
