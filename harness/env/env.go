@@ -58,7 +58,7 @@ type Env struct {
 	// with the served value instead.
 	DocumentationDrift []results.Drift
 	DriftRegistered    []docs.Registered
-	API        *wso2am.API
+	API                *wso2am.API
 	// APIPath is the gateway path of plan.APIResource, e.g. /kmconform-echo/1.0.0/ping.
 	APIPath string
 	// CAPEM is the run's CA certificate: what the products' TLS certificates chain to.
