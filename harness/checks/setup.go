@@ -39,7 +39,7 @@ const (
 var setupDeploymentTOML = &Check{
 	ID: "setup.deployment-toml", Area: "setup", Capability: "setup.deployment-toml", Level: MUST, Files: true,
 	Title: "each product's applied deployment.toml holds the documented blocks with the documented values, under its in-network hostname",
-	Refs: []string{refIS7Page, refRoleCreate, "identity-server-7.md §6, §8–§10",
+	Refs: []string{refIS7Page, refRoleCreate, "wso2/product-is#21545 (allow_system_prefix_for_role)",
 		"field-failures #1 (header.X-WSO2-KEY-MANAGER), #2 (listener type), #14, #17"},
 	Faults: []Proof{
 		{"notify-header-wso2-is-7", `'header.X-WSO2-KEY-MANAGER' = "WSO2-IS-7"`},
@@ -88,7 +88,7 @@ var setupDeploymentTOML = &Check{
 var setupRevocationListener = &Check{
 	ID: "setup.revocation-listener", Area: "setup", Capability: "setup.revocation-listener", Level: MUST,
 	Title: "IS's token_revocation listener is in effect: its notification of a revoked token reaches API-M's WSO2-IS event handler, which makes the gateway refuse the token",
-	Refs: []string{refIS7Page, "api-manager-4.md §7 (X-WSO2-KEY-MANAGER dispatch; an unknown value is a silent 200)",
+	Refs: []string{refIS7Page, "carbon-apimgt NotificationEventService (X-WSO2-KEY-MANAGER selects the event handler; an unknown value is a silent 200)",
 		"field-failures #1, #2", "wso2/product-apim#11274"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults: []Proof{
@@ -119,7 +119,8 @@ var setupNotificationJAR = &Check{
 	ID: "setup.notification-jar", Area: "setup", Capability: "setup.notification-jar", Level: MUST, Files: true,
 	Title: "the token-revocation handler JAR in IS's dropins is the version the API-M release's documentation names, and IS's log shows the bundle started",
 	Refs: []string{refIS7Page + " (step 3: the notification handler JAR in dropins)", "field-failures #27",
-		"identity-server-7.md §9", "sim/CONTRACT.md (handler bundle log line, UNCONFIRMED wording)"},
+		"apim-km-wso2is 2.x wso2is.notification.event.handlers (NotificationServiceComponent)",
+		"kmconform sim/CONTRACT.md (handler bundle log line, UNCONFIRMED wording)"},
 	Faults: []Proof{
 		{"no-jar", "no notification handler JAR"},
 		{"wrong-jar-version", "documentation names"},
@@ -154,7 +155,7 @@ var setupNotificationJAR = &Check{
 var setupAuthorizeAllScopes = &Check{
 	ID: "setup.authorize-all-scopes", Area: "setup", Capability: "toml.authorize-all-scopes", Level: MUST,
 	Title:  "[oauth] authorize_all_scopes is in effect: the token of a DCR application gets a scope of an API resource the application was never authorized for",
-	Refs:   []string{refIS7Page, "identity-server-7.md §10", "carbon-identity-framework#5814"},
+	Refs:   []string{refIS7Page, "carbon-identity-framework#5814 (authorize_all_scopes)"},
 	Faults: []Proof{{"no-authorize-all-scopes", "authorize_all_scopes is not in effect"}},
 	Run: func(c *C) {
 		e := c.Env
@@ -181,7 +182,7 @@ var setupAuthorizeAllScopes = &Check{
 var setupSCIMMeAccess = &Check{
 	ID: "setup.scim2-me-access", Area: "setup", Capability: "toml.scim2-me-access", Level: MUST,
 	Title: "the /scim2/Me access-control rule is in effect: a user token without extra scopes reads /scim2/Me with 200",
-	Refs: []string{refIS7Page, "identity-server-7.md §6 (/scim2/Me, [[resource.access_control]])", "field-failures #14",
+	Refs: []string{refIS7Page + " ([[resource.access_control]] for /scim2/Me)", "field-failures #14",
 		"WSO2 IS 7 suite: is7_token_validation.feature (UserInfo through /scim2/Me)"},
 	Faults: []Proof{{"no-scim2-me-rule", "rule is not in effect"}},
 	Run: func(c *C) {
@@ -204,7 +205,7 @@ var setupSCIMMeAccess = &Check{
 var setupSystemRolePrefix = &Check{
 	ID: "setup.system-role-prefix", Area: "setup", Capability: "toml.system-role-prefix", Level: MUST,
 	Title: "[role_mgt] allow_system_prefix_for_role is in effect: IS creates a system_primary_<role> role, as the connector names API-M's PRIMARY roles",
-	Refs: []string{refRoleCreate, "identity-server-7.md §8", "field-failures #17", "wso2/product-is#21545",
+	Refs: []string{refRoleCreate, "field-failures #17", "wso2/product-is#21545",
 		"wso2/api-manager#3221"},
 	Faults: []Proof{{"no-system-role-prefix", "allow_system_prefix_for_role is not in effect"}},
 	Run: func(c *C) {
@@ -225,7 +226,7 @@ var setupTrustAPIMToIS = &Check{
 	ID: "setup.trust.apim-to-is", Area: "setup", Capability: "setup.trust", Level: MUST,
 	Title: "API-M trusts IS under its in-network name: API-M's Key Manager discover call reads IS's discovery document over TLS",
 	Refs: []string{refIS7Page + " (Before you begin: import each product's certificate into the other's trust store)",
-		"api-manager-4.md §2 (Discover)", "field-failures #24"},
+		"carbon-apimgt KeyManagersApiServiceImpl.keyManagersDiscoverPost", "field-failures #24"},
 	Faults: []Proof{{"no-trust", "API-M does not trust IS"}},
 	Run: func(c *C) {
 		e := c.Env
@@ -247,7 +248,7 @@ var setupTrustISToAPIM = &Check{
 	ID: "setup.trust.is-to-apim", Area: "setup", Capability: "setup.trust", Level: MUST,
 	Title: "IS trusts API-M under its in-network name: IS's revocation notification reaches API-M over TLS",
 	Refs: []string{refIS7Page + " (Before you begin: import each product's certificate into the other's trust store)",
-		"identity-server-7.md §9 (EventSender: IS trust store, host name verified)", "field-failures #3, #24"},
+		"apim-km-wso2is 2.x EventSender (IS's trust store, host name verified)", "field-failures #3, #24"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   []Proof{{"is-no-trust", "IS does not trust API-M"}},
 	Run: func(c *C) {
@@ -268,7 +269,7 @@ var setupTrustStores = &Check{
 	ID: "setup.trust.stores", Area: "setup", Capability: "setup.trust", Level: MUST, Files: true,
 	Title: "each product's trust store (read from the node) verifies the other's and its own served TLS certificate for the in-network names",
 	Refs: []string{refIS7Page + " (Before you begin)", "field-failures #24 (each server trusts its own new TLS certificate; CN/SAN match the in-network name)",
-		"identity-server-7.md §2, §9", "api-manager-4.md §1 (trust store)"},
+		"WSO2 docs: Importing certificates to the truststore"},
 	Faults: []Proof{
 		{"no-trust", "API-M does not trust IS"},
 		{"is-no-trust", "IS does not trust API-M"},
@@ -289,7 +290,7 @@ var setupTrustStores = &Check{
 var setupKeyManagerRegistration = &Check{
 	ID: "setup.keymanager-registration", Area: "setup", Capability: "setup.keymanager-registration", Level: MUST,
 	Title: "the registered Key Manager holds the documented endpoints, grant types, JWKS certificate and connector configuration of the API-M release, and they agree with IS's discovery document",
-	Refs: []string{refIS7Table, "api-manager-4.md §2.2 (connector keys per version)", "field-failures #14 (UserInfo from the well-known import)",
+	Refs: []string{refIS7Table, "apim-km-wso2is WSO2IS7ConnectorConfiguration (connector keys per version)", "field-failures #14 (UserInfo from the well-known import)",
 		"wso2/docs-apim#9387", "WSO2 IS 7 suite: is7_wellknown_discovery.feature"},
 	Faults: []Proof{
 		{"userinfo-from-discovery", "UserInfo is registered as IS discovery's userinfo_endpoint"},

@@ -125,7 +125,7 @@ func listenerProblems(is map[string]any) []string {
 		out = append(out, fmt.Sprintf(`'header.X-WSO2-KEY-MANAGER' = %q, not %q: API-M's /internal/data/v1/notify has no event handler of that type and answers 200 without acting on the revocation (field-failures #1)`, h, plan.NotifyHeader))
 	}
 	if props["username"] == nil || props["password"] == nil {
-		out = append(out, "the listener lacks username or password: the handler then sends nothing (identity-server-7.md §9)")
+		out = append(out, "the listener lacks username or password: the handler then sends nothing (its EventSender fails before sending)")
 	}
 	return out
 }
@@ -214,7 +214,8 @@ func docsTable(c *C) *docs.Table {
 	return t
 }
 
-// connectorProblems checks the connector configuration for the API-M version (api-manager-4.md §2.2): each
+// connectorProblems checks the connector configuration for the API-M version (the connector's own
+// configuration keys per release): each
 // key its connector requires, the documented endpoint values, and the Authentication block from 4.6.
 func connectorProblems(required []string, authBlock bool, tab *docs.Table, km *wso2am.KeyManager) []string {
 	var out []string
