@@ -224,9 +224,10 @@ var setupSystemRolePrefix = &Check{
 
 var setupTrustAPIMToIS = &Check{
 	ID: "setup.trust.apim-to-is", Area: "setup", Capability: "setup.trust", Level: MUST,
-	Title: "API-M trusts IS under its in-network name: API-M's Key Manager discover call reads IS's discovery document over TLS",
+	Title: "API-M trusts IS under its in-network name: API-M's Key Manager discover call reads IS's discovery document over TLS and maps its endpoints",
 	Refs: []string{refIS7Page + " (Before you begin: import each product's certificate into the other's trust store)",
-		"carbon-apimgt KeyManagersApiServiceImpl.keyManagersDiscoverPost", "field-failures #24"},
+		"carbon-apimgt KeyManagersApiServiceImpl.keyManagersDiscoverPost", "field-failures #24",
+		"WSO2 IS 7 suite: is7_wellknown_discovery.feature"},
 	Faults: []Proof{{"no-trust", "API-M does not trust IS"}},
 	Run: func(c *C) {
 		e := c.Env
@@ -238,8 +239,37 @@ var setupTrustAPIMToIS = &Check{
 			}
 			c.Failf("API-M's discover call for %s failed (%v), and API-M's log shows no TLS error", url, err)
 		}
-		if !d.Valid || d.Value == nil || d.Value.Issuer != e.Discovery.Issuer {
-			c.Failf("API-M read IS's discovery document but answered valid=%t with issuer %v, not IS's issuer %s", d.Valid, issuerOf(d.Value), e.Discovery.Issuer)
+		if !d.Valid || d.Value == nil {
+			c.Failf("API-M read IS's discovery document but answered valid=%t without a Key Manager configuration", d.Valid)
+		}
+		// What the import maps (carbon-apimgt KeyManagerMappingUtil; WSO2's own suite, is7_wellknown_discovery):
+		// each endpoint exactly as IS publishes it.
+		v, want := d.Value, e.Discovery
+		var wrong []string
+		for _, f := range []struct{ name, got, want string }{
+			{"issuer", v.Issuer, want.Issuer},
+			{"tokenEndpoint", v.TokenEndpoint, want.TokenEndpoint},
+			{"revokeEndpoint", v.RevokeEndpoint, want.RevocationEndpoint},
+			{"introspectionEndpoint", v.IntrospectionEndpoint, want.IntrospectionEndpoint},
+			{"authorizeEndpoint", v.AuthorizeEndpoint, want.AuthorizationEndpoint},
+			{"clientRegistrationEndpoint", v.ClientRegistrationEndpoint, want.RegistrationEndpoint},
+			{"certificates.value", certValue(v), want.JWKSURI},
+		} {
+			if f.got != f.want {
+				wrong = append(wrong, fmt.Sprintf("%s %s instead of %s", f.name, orNone(f.got), f.want))
+			}
+		}
+		for _, g := range []string{"client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer",
+			"urn:ietf:params:oauth:grant-type:saml2-bearer", "urn:ietf:params:oauth:grant-type:token-exchange"} {
+			if slices.Contains(want.GrantTypesSupported, g) && !slices.Contains(v.AvailableGrantTypes, g) {
+				wrong = append(wrong, "grant types without "+g)
+			}
+		}
+		if len(wrong) > 0 {
+			c.Failf("API-M read IS's discovery document over TLS but mapped it wrongly: %s", strings.Join(wrong, "; "))
+		}
+		if v.UserInfoEndpoint != "" && v.UserInfoEndpoint == want.UserinfoEndpoint {
+			c.Logf("the import fills UserInfo with %s: the documentation asks for /scim2/Me instead (field-failures #14)", v.UserInfoEndpoint)
 		}
 	},
 }
@@ -423,12 +453,12 @@ func dcrApp(c *C, grants ...string) *wso2is.DCRApp {
 	return app
 }
 
-// issuerOf is a discovered Key Manager's issuer, for messages.
-func issuerOf(km *wso2am.KeyManager) any {
-	if km == nil {
-		return nil
+// certValue is a Key Manager's certificate value ("" when it has none).
+func certValue(km *wso2am.KeyManager) string {
+	if km.Certificates == nil {
+		return ""
 	}
-	return km.Issuer
+	return km.Certificates.Value
 }
 
 func orNone(s string) string {
