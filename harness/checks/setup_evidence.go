@@ -164,18 +164,20 @@ func sendErrors(c *C) string {
 	return "; IS's log: " + strings.Join(lines, " | ")
 }
 
-// tlsErrorLine is the first log line (with the exception line after it) that reports a TLS failure
-// towards host: the JVM's SSL exceptions (PKIX path building, peer not verified, host name mismatch).
+// tlsErrorLine is the first log line that reports a TLS failure towards host — the JVM's SSL exceptions
+// (PKIX path building, peer not verified, host name mismatch) — with the exception line that follows a
+// line naming the host.
 func tlsErrorLine(logs, host string) string {
+	isTLS := func(l string) bool {
+		return strings.Contains(l, "SSLHandshakeException") || strings.Contains(l, "SSLPeerUnverifiedException") || strings.Contains(l, "PKIX")
+	}
 	lines := logLines(logs)
 	for i, l := range lines {
-		text := l
-		if i+1 < len(lines) {
-			text += " " + lines[i+1]
-		}
-		if strings.Contains(text, host) && (strings.Contains(text, "SSLHandshakeException") ||
-			strings.Contains(text, "SSLPeerUnverifiedException") || strings.Contains(text, "PKIX")) {
-			return strings.TrimSpace(text)
+		switch {
+		case strings.Contains(l, host) && isTLS(l):
+			return strings.TrimSpace(l)
+		case strings.Contains(l, host) && i+1 < len(lines) && isTLS(lines[i+1]):
+			return strings.TrimSpace(l + " " + lines[i+1])
 		}
 	}
 	return ""
