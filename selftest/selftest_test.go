@@ -183,7 +183,7 @@ func TestDocumentedSetupPassesEveryCheck(t *testing.T) {
 	if r.results.SchemaVersion != results.SchemaVersion || r.results.Target != "sim" || r.results.Setup.Outcome != results.Passed {
 		t.Errorf("results.json header: %+v", r.results)
 	}
-	if latency := r.spec(t, "revocation.jwt.gateway").Measurements["revocation-latency-ms"]; latency <= 0 {
+	if latency, ok := r.spec(t, "revocation.jwt.gateway").Measurements["revocation-latency-ms"]; !ok || latency <= 0 {
 		t.Errorf("revocation latency = %v, want milliseconds", latency)
 	}
 	for _, f := range []string{"results.json", "junit.xml", "http-transcript.log", "evidence/wso2is.log", "evidence/wso2am-deployment.toml", "evidence/wso2is-deployment.toml"} {

@@ -429,7 +429,7 @@ var endpointsUserinfo = &Check{
 		"WSO2 IS7 Key Manager suite is7_token_validation (UserInfo through /scim2/Me)"},
 	Fixtures: []string{fixture.ISClient.Name},
 	Faults: []Proof{
-		{"no-scim-me-rule", "access-control rule"},
+		{"no-scim2-me-rule", "access-control rule"},
 		{"is-scim-me-ignores-rule", "access-control rule"},
 		{"userinfo-from-discovery", "UserInfo endpoint"},
 	},

@@ -16,12 +16,8 @@ func init() { register(endpointsFaults...) }
 // endpointsFaults are the faults of the endpoints and issuer areas (harness/checks/endpoints.go, issuer.go).
 var endpointsFaults = []Fault{
 	// Setup faults.
-	{Name: "no-scim-me-rule", Kind: Setup,
-		Doc:   "leaves the /scim2/Me [[resource.access_control]] block out of IS's deployment.toml",
-		apply: func(p *plan.Plan) { p.IS.SCIMMeRule = false }},
-	{Name: "userinfo-from-discovery", Kind: Setup,
-		Doc:   "registers discovery's /oauth2/userinfo as the Key Manager's UserInfo endpoint instead of /scim2/Me",
-		apply: func(p *plan.Plan) { p.KeyManager.UserInfoEndpoint = plan.ISBase + "/oauth2/userinfo" }},
+	// no-scim2-me-rule and userinfo-from-discovery, which endpoints.userinfo also declares, live with the
+	// setup faults (faults_setup.go).
 	{Name: "resident-issuer", Kind: Setup,
 		Doc:   "registers the IS Key Manager with API-M's own (Resident Key Manager) issuer",
 		apply: func(p *plan.Plan) { p.KeyManager.Issuer = ResidentIssuer }},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kmconform/kmconform/containers"
 	"github.com/kmconform/kmconform/fixtures"
+	"github.com/kmconform/kmconform/harness/docs"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/wso2am"
 )
@@ -65,6 +66,9 @@ type JAR struct {
 	Content []byte
 	// Source says where it came from (Maven URL and checksum, a local file, or the stand-in).
 	Source string
+	// Version is the handler version. A setup fault that sets another version and no Content asks the run
+	// to fetch that version instead (harness/cellrun).
+	Version string
 }
 
 // ISBlock is the data rendered into IS's deployment.toml blocks.
@@ -107,6 +111,8 @@ type Plan struct {
 	// ExtraKeyManagers are registered before KeyManager (empty in the documented setup; a setup fault adds
 	// an earlier registration a user left behind, e.g. one with IS's issuer).
 	ExtraKeyManagers []*wso2am.KeyManager `json:",omitempty"`
+	// Docs is the endpoint table of the API-M release's documentation the payload was filled from.
+	Docs *docs.Table
 	// API is the publisher APIDTO of the API the checks call.
 	API map[string]any
 	// AppGrantTypes are the grants the base applications' keys are generated with.
@@ -135,6 +141,16 @@ func Documented(cell matrix.Cell, jar JAR) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cell.APIM.Docs == "" {
+		return nil, fmt.Errorf("API-M %s names no documentation version (docs: in the matrix file)", cell.APIM.Version)
+	}
+	table, err := docs.Load(cell.APIM.Docs)
+	if err != nil {
+		return nil, err
+	}
+	// The release's own page decides the registered values (4.3 prints another authorize endpoint).
+	km := KeyManagerPayload(cell.APIM, DocumentedIssuer)
+	table.Register(km, ISBase)
 	return &Plan{
 		Cell: cell,
 		IS: ISBlock{
@@ -147,7 +163,8 @@ func Documented(cell matrix.Cell, jar JAR) (*Plan, error) {
 		JAR:           jar,
 		PlaceJAR:      true,
 		Trust:         Trust{APIMTrustsIS: true, ISTrustsAPIM: true},
-		KeyManager:    KeyManagerPayload(cell.APIM, DocumentedIssuer),
+		KeyManager:    km,
+		Docs:          table,
 		API:           api,
 		AppGrantTypes: []string{"client_credentials", "password", "refresh_token"},
 	}, nil

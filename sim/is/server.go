@@ -103,6 +103,9 @@ func newServer(h *home.Home, opt Options) (*server, error) {
 	if s.rules, err = loadAccessRules(h); err != nil {
 		return nil, err
 	}
+	if err := s.logNotifBundle(); err != nil {
+		return nil, err
+	}
 	if s.notif, err = newNotifier(s, opt.Hosts); err != nil {
 		return nil, err
 	}
