@@ -2,7 +2,9 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +32,7 @@ var revocationOpaque = &Check{
 		{"no-jar", "the revocation notification did not reach API-M"},
 		{"apim-notify-ignores-revocation", "the revocation notification did not reach API-M"},
 		{"apim-notify-keeps-opaque-token", "did not evict the token"},
+		{"open-api", "elects the first Key Manager that can handle it"},
 	},
 	Files: true, // reads the introspection cache TTL from API-M's applied deployment.toml
 	Run: func(c *C) {
@@ -44,7 +47,16 @@ var revocationOpaque = &Check{
 		// The accepted call puts the token in the gateway's introspection cache; until that entry expires,
 		// only the notification's eviction can make the gateway ask IS again.
 		cachedBy := time.Now()
-		expectGatewayAccepts(c, tok.AccessToken, "the opaque token before revocation")
+		if err := acceptedOn(c, e.APIPath, tok.AccessToken); err != nil {
+			why := ""
+			if slices.Contains(e.API.KeyManagers, "all") {
+				// api-manager-4.md §6 step 3: for an API open to every Key Manager the gateway elects the first
+				// one that can handle an opaque token, the Resident Key Manager first (field-failures #12).
+				why = fmt.Sprintf(": API %s is open to every Key Manager (keyManagers %v), and for an opaque token the gateway elects the first Key Manager that can handle it — the Resident Key Manager, which does not know IS's tokens (restrict the API to %s, or give the Key Managers token-handling rules)",
+					e.API.Name, e.API.KeyManagers, e.KeyManager.Name)
+			}
+			c.Failf("the gateway did not accept the opaque token before revocation (%v)%s", err, why)
+		}
 
 		revokedAt := time.Now()
 		c.NoErr(e.IS.Revoke(c.ctx, e.Discovery.RevocationEndpoint, app.ConsumerKey, app.ConsumerSecret, tok.AccessToken, "access_token"),
@@ -60,7 +72,7 @@ var revocationOpaque = &Check{
 				a.String(), revMsgInvalid, revPrefixKeyValidation)
 		}
 		expectInactiveAtIS(c, tok.AccessToken, "the revoked opaque token")
-		c.Measure("revocation-opaque-latency-ms", float64(r.Elapsed.Milliseconds()))
+		c.Measure("revocation-opaque-latency-ms", latencyMs(r.Elapsed))
 		c.Logf("the opaque token's revocation reached the gateway after %d ms (introspection cache %s)", r.Elapsed.Milliseconds(), ttl)
 	},
 }
@@ -95,7 +107,7 @@ var revocationRefreshPrevious = &Check{
 		r := awaitRevokedJWT(c, e.APIPath, first.AccessToken, "the previous access token after the refresh_token grant", renewedAt)
 		expectInactiveAtIS(c, first.AccessToken, "the previous access token after the refresh_token grant")
 		expectGatewayAccepts(c, second.AccessToken, "the renewed access token")
-		c.Measure("revocation-renewal-latency-ms", float64(r.Elapsed.Milliseconds()))
+		c.Measure("revocation-renewal-latency-ms", latencyMs(r.Elapsed))
 		c.Logf("the renewal's revocation of the previous token reached the gateway after %d ms", r.Elapsed.Milliseconds())
 	},
 }
@@ -126,7 +138,7 @@ var revocationPasswordChange = &Check{
 		// gateway's view is awaited.
 		expectInactiveAtIS(c, tok.AccessToken, "the user's token after the password change")
 		r := awaitRevokedJWT(c, e.APIPath, tok.AccessToken, "the user's token after the password change", changedAt)
-		c.Measure("revocation-password-change-latency-ms", float64(r.Elapsed.Milliseconds()))
+		c.Measure("revocation-password-change-latency-ms", latencyMs(r.Elapsed))
 		c.Logf("the password change's revocation reached the gateway after %d ms", r.Elapsed.Milliseconds())
 	},
 }
