@@ -31,7 +31,8 @@ var revocationIntrospection = &Check{
 	ID: "revocation.introspection-mode", Area: "revocation", Capability: "revocation.introspection", Level: MUST,
 	Title: "with a Key Manager that introspects (enableSelfValidationJWT=false), a JWT revoked at IS is refused by the gateway (401 900901) at the latest when its introspection-cache entry expires; the check states the bound",
 	Refs: []string{"RFC 7662 §2.2", "RFC 7009 §2", "API-M docs: Configuring caching (token_expiry_time)",
-		"api-manager-4.md §7 (introspection mode does not converge through notify)", "field-failures #4"},
+		"wso2/product-apim integration-v2 is7-key-manager-integration-plan.md (introspection cache TTL; validation-mode overlay token_expiry_time = 15)",
+		"wso2/product-apim integration-v2 is7_introspection.feature", "field-failures #4"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.IntrospectKM.Name},
 	Faults: []Proof{
 		{"gateway-introspection-ignores-inactive", "did not take IS's active:false as an invalid token"},
@@ -66,7 +67,7 @@ var revocationIntrospection = &Check{
 		a := r.Answer
 		switch {
 		case a.Status == http.StatusForbidden && a.Code == "900908":
-			c.Failf("the gateway answered the revoked token with %s after %d ms: it did not take IS's active:false as an invalid token and went on to subscription validation (api-manager-4.md §2.2: active:false is 900901)",
+			c.Failf("the gateway answered the revoked token with %s after %d ms: it did not take IS's active:false as an invalid token and went on to subscription validation (the IS 7 connector's getTokenMetaData makes active:false a 900901)",
 				a.String(), r.Elapsed.Milliseconds())
 		case a.Status != http.StatusUnauthorized || a.Code != "900901" || a.Message != revMsgInvalid || !strings.HasPrefix(a.Description, revPrefixKeyValidation):
 			c.Failf("the gateway refused the revoked token with %s, want HTTP 401, code 900901 (%s: %s …) from the key-validation path",

@@ -82,7 +82,7 @@ var revocationOpaque = &Check{
 var revocationRefreshPrevious = &Check{
 	ID: "revocation.refresh.previous-token", Area: "revocation", Capability: "revocation.renewal", Level: MUST,
 	Title: "after a refresh_token grant the previous access token is inactive at IS and refused by the gateway within the revocation interval; the new one works",
-	Refs: []string{"RFC 6749 §6", "identity-server-7.md §9 (onPostTokenRenewal)", "wso2/api-manager#2270", "wso2/product-is#12205",
+	Refs: []string{"RFC 6749 §6", "wso2-extensions/apim-km-wso2is ApimOauthEventInterceptor.onPostTokenRenewal", "wso2/api-manager#2270", "wso2/product-is#12205",
 		"field-failures #6"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.ISUser.Name},
 	Faults: []Proof{
@@ -117,7 +117,8 @@ var revocationRefreshPrevious = &Check{
 var revocationPasswordChange = &Check{
 	ID: "revocation.password-change", Area: "revocation", Capability: "revocation.system", Level: MUST,
 	Title: "a user's token is inactive at IS after the user's password changes, and refused by the gateway within the revocation interval",
-	Refs: []string{"identity-server-7.md §9 point 2 (system revocation, onPostTokenRevocationBySystem)",
+	Refs: []string{"wso2-extensions/identity-inbound-auth-oauth IdentityOathEventListener (tokens revoked on a password change)",
+		"wso2-extensions/apim-km-wso2is ApimOauthEventInterceptor.onPostTokenRevocationBySystem",
 		"IS docs: token revocation on user events", "RFC 7009 §2"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.ISUser.Name},
 	Faults: []Proof{
@@ -151,7 +152,7 @@ var revocationRefreshTokenOnly = &Check{
 	ID: "revocation.refresh-token-only", Area: "revocation", Capability: "revocation.refresh-token", Level: MUST,
 	Title: "revoking only a refresh token sends no notification: its access token stays active at IS and accepted by the gateway",
 	Refs: []string{"RFC 7009 §2 (revoking a refresh token MAY revoke its access tokens)", "IS docs: Revoke tokens (an access token and its refresh token are revoked separately)",
-		"identity-server-7.md §6, §9 point 1"},
+		"wso2-extensions/apim-km-wso2is ApimOauthEventInterceptor.onPostTokenRevocationByClient (access tokens only)"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.ISUser.Name},
 	Faults: []Proof{
 		{"is-notify-on-refresh-revoke", "IS sent a revocation notification for a refresh-token revoke"},
@@ -187,12 +188,12 @@ var revocationRefreshTokenOnly = &Check{
 		if a, refused := refusedWithin(c, e.APIPath, tok.AccessToken, window); refused {
 			view := introspectionView(c, tok.AccessToken)
 			if strings.Contains(view, "active=true") {
-				c.Failf("the gateway refused the access token (%s) after only its refresh token was revoked, while %s: IS sent a revocation notification for a refresh-token revoke (identity-server-7.md §9 sends one for access tokens only)",
+				c.Failf("the gateway refused the access token (%s) after only its refresh token was revoked, while %s: IS sent a revocation notification for a refresh-token revoke (IS's interceptor notifies the revocation of access tokens only)",
 					a.String(), view)
 			}
 			c.Failf("the gateway refused the access token (%s) after only its refresh token was revoked, and %s: IS revoked the access token with its refresh token", a.String(), view)
 		}
-		expectActiveAtIS(c, tok.AccessToken, "the access token", "IS revoked the access token together with its refresh token (identity-server-7.md §6: they are revoked separately)")
+		expectActiveAtIS(c, tok.AccessToken, "the access token", "IS revoked the access token together with its refresh token (IS revokes an access token and its refresh token separately)")
 		c.Logf("the access token stayed accepted for %d ms after its refresh token was revoked (the sentinel's revocation took %d ms)",
 			window.Milliseconds(), r.Elapsed.Milliseconds())
 	},

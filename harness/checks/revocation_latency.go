@@ -30,7 +30,7 @@ var revocationLatency = &Check{
 	ID: "revocation.latency", Area: "revocation", Capability: "revocation.notify", Level: MUST,
 	Title: "ten self-validated JWTs revoked at IS are each refused by the gateway within the revocation interval; the time from revoke call to first refusal is reported as p50, p95 and max",
 	Refs: []string{"RFC 7009 §2", "API-M docs: Configure WSO2 IS 7 as a Key Manager (token revocation event listener)",
-		"wso2-is7-suite.md §3, §5 item 2 (latency hidden behind a 180 s poll)"},
+		"wso2/product-apim integration-v2 is7_key_manager_boot.feature (revocation polled, latency not recorded)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   notifyProofs,
 	Run: func(c *C) {

@@ -32,7 +32,8 @@ var validationSelfJWT = &Check{
 	ID: "validation.self-validated", Area: "validation", Capability: "validation.jwks", Level: MUST,
 	Title: "the IS Key Manager is stored for self-validated JWTs with IS's JWKS; the gateway accepts an IS token and refuses one signed by another key on its JWT path (401 900901)",
 	Refs: []string{"RFC 7515 §5.2", "RFC 9068 §4", "API-M docs: Configure WSO2 IS 7 as a Key Manager (Self validate JWT, Certificate Type JWKS)",
-		"api-manager-4.md §2.1 (enableSelfValidationJWT), §6 step 2", "wso2-is7-suite.md row 1"},
+		"wso2/carbon-apimgt KeyManagerHolder.getJWTValidator (a validator only with self_validate_jwt and an issuer)",
+		"wso2/product-apim integration-v2 is7_key_manager_boot.feature"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults: []Proof{
 		{"km-self-validation-off", "enableSelfValidationJWT=false"},
@@ -64,7 +65,8 @@ var validationIntrospection = &Check{
 	ID: "validation.introspection", Area: "validation", Capability: "validation.introspection", Level: MUST,
 	Title: "IS registered for introspection (enableSelfValidationJWT=false) is stored so; the gateway accepts an IS token and refuses one IS says is inactive through introspection (401 900901)",
 	Refs: []string{"RFC 7662 §2.2", "API-M docs: Configure WSO2 IS 7 as a Key Manager (Self validate JWT off: token introspection)",
-		"api-manager-4.md §2.2 (active:false is 900901), §6 step 3", "wso2-is7-suite.md row 22", "field-failures #4"},
+		"wso2-extensions/apim-km-wso2is WSO2IS7KeyManager.getTokenMetaData (active:false → 900901)",
+		"wso2/product-apim integration-v2 is7_introspection.feature", "field-failures #4"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.IntrospectKM.Name},
 	Faults: []Proof{
 		{"gateway-introspection-ignores-inactive", "did not take IS's active:false as an invalid token"},
@@ -94,7 +96,7 @@ var validationIntrospection = &Check{
 		case a.Status == http.StatusOK:
 			c.Failf("the gateway accepted a token IS introspection says is inactive, on an API restricted to Key Manager %s: it did not take IS's active:false as an invalid token (or did not introspect at all)", m.KeyManager.Name)
 		case a.Status == http.StatusForbidden && a.Code == "900908":
-			c.Failf("the gateway answered a token IS introspection says is inactive with %s: it did not take IS's active:false as an invalid token and went on to subscription validation (api-manager-4.md §2.2: active:false is 900901)", a.String())
+			c.Failf("the gateway answered a token IS introspection says is inactive with %s: it did not take IS's active:false as an invalid token and went on to subscription validation (the IS 7 connector's getTokenMetaData makes active:false a 900901)", a.String())
 		case a.Status != http.StatusUnauthorized || a.Code != "900901" || a.Message != revMsgInvalid || !strings.HasPrefix(a.Description, revPrefixKeyValidation):
 			c.Failf("the gateway refused a token IS says is inactive with %s, want HTTP 401, code 900901 (%s: %s …) from the key-validation (introspection) path",
 				a.String(), revMsgInvalid, revPrefixKeyValidation)
@@ -108,7 +110,8 @@ var validationPEM = &Check{
 	ID: "validation.pem", Area: "validation", Capability: "validation.pem", Level: MUST,
 	Title: "IS registered with its signing certificate as PEM (read from IS's JWKS x5c) is stored so; the gateway accepts an IS token and refuses one signed by another key (401 900901)",
 	Refs: []string{"RFC 7515 §5.2", "RFC 7517 §4.7 (x5c)", "API-M docs: Configure WSO2 IS 7 as a Key Manager (Certificate Type PEM)",
-		"api-manager-4.md §2.1 (PEM certificates)", "wso2-is7-suite.md rows 24, 51", "field-failures #24"},
+		"wso2/carbon-apimgt APIUtil.retrieveCertificateFromURLEncodedContent (PEM value)",
+		"wso2/product-apim integration-v2 is7_pem_validation.feature, key_manager_config.feature (PEM)", "field-failures #24"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.PEMKM.Name},
 	Faults: []Proof{
 		{"gateway-pem-accepts-any-signature", "accepted a token signed by another key"},

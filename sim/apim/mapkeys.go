@@ -90,6 +90,8 @@ func (s *Server) mapKeys(w http.ResponseWriter, r *http.Request) {
 	var grants []string
 	var callback string
 	if resident {
+		// UNCONFIRMED (the Resident KM's mapping is outside the references): chose to compare with its own
+		// clients and answer a mismatch like the IS 7 connector.
 		if rc == nil || rc.Secret != req.ConsumerSecret {
 			writeError(w, internalError("The secret key is wrong for the given consumer key "+req.ConsumerKey))
 			return
@@ -106,6 +108,7 @@ func (s *Server) mapKeys(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if c.ClientSecret != req.ConsumerSecret {
+			// UNCONFIRMED (the connector throws a plain APIManagementException): chose the same 500 ErrorDTO.
 			writeError(w, internalError("The secret key is wrong for the given consumer key "+req.ConsumerKey))
 			return
 		}
