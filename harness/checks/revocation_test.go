@@ -46,7 +46,7 @@ func TestListenerFindings(t *testing.T) {
 	for mistake, want := range map[string]string{
 		`"WSO2-IS"`: "names no event handler of API-M",
 		`"org.wso2.carbon.identity.core.handler.AbstractIdentityHandler"`: "only org.wso2.carbon.identity.core.handler.AbstractIdentityHandler fires",
-		`"https://wso2am:9443/internal/data/v1/notify"`:                  "not to API-M's https://wso2am:9443/internal/data/v1/notify",
+		`"https://wso2am:9443/internal/data/v1/notify"`:                   "not to API-M's https://wso2am:9443/internal/data/v1/notify",
 	} {
 		bad := strings.Replace(documentedListener, mistake, `"something-else"`, 1)
 		if got := strings.Join(listenerFindings([]byte(bad)), "; "); !strings.Contains(got, want) {

@@ -108,7 +108,7 @@ var validationIntrospection = &Check{
 // token-signing certificate, not its TLS certificate (field-failures #24; WSO2 suite rows 24, 51).
 var validationPEM = &Check{
 	ID: "validation.pem", Area: "validation", Capability: "validation.pem", Level: MUST,
-	Title: "IS registered with its signing certificate as PEM (read from IS's JWKS x5c) is stored so; the gateway accepts an IS token and refuses one signed by another key (401 900901)",
+	Title: "IS registered with its signing certificate as PEM (read from IS's JWKS x5c) is stored so; the gateway accepts an IS token, refuses one signed by another key (401 900901), and follows a certificate rotation",
 	Refs: []string{"RFC 7515 §5.2", "RFC 7517 §4.7 (x5c)", "API-M docs: Configure WSO2 IS 7 as a Key Manager (Certificate Type PEM)",
 		"wso2/carbon-apimgt APIUtil.retrieveCertificateFromURLEncodedContent (PEM value)",
 		"wso2/product-apim integration-v2 is7_pem_validation.feature, key_manager_config.feature (PEM)", "field-failures #24"},
@@ -122,8 +122,8 @@ var validationPEM = &Check{
 		Shared(c, fixture.ISApp) // the Key Manager's release proves itself with the base application
 		m := Private(c, fixture.PEMKM)
 		c.Defer(m.Release)
-		if m.KeyManager.Certificates == nil || m.KeyManager.Certificates.Type != "PEM" {
-			c.Failf("API-M stored Key Manager %s with certificates %+v, want type PEM", m.KeyManager.Name, m.KeyManager.Certificates)
+		if m.KeyManager.Certificates == nil || m.KeyManager.Certificates.Type != "PEM" || m.KeyManager.Certificates.Value != fixture.PEMValue(m.Certificate) {
+			c.Failf("API-M stored Key Manager %s with certificates %+v, want type PEM and the value registered", m.KeyManager.Name, m.KeyManager.Certificates)
 		}
 		app := m.App
 		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
@@ -143,7 +143,47 @@ var validationPEM = &Check{
 			c.Failf("the gateway accepted a token signed by another key than the PEM certificate registered for Key Manager %s: in PEM mode it does not verify the signature", m.KeyManager.Name)
 		}
 		expectSignatureRefusal(c, a, "in PEM mode")
+		pemRotation(c, m)
 	},
+}
+
+// pemRotation is WSO2's rotation walk (its suite's PEM scenario): the gateway validates with the
+// certificate registered now — another certificate makes a fresh IS token fail, the signing certificate
+// put back makes one work again. A gateway that keeps a stale certificate fails one of the two.
+func pemRotation(c *C, m *fixture.ModeKM) {
+	e := c.Env
+	other, err := assertion.SelfSigned("kmconform-rotated", time.Hour)
+	c.NoErr(err, "make another certificate")
+	put := func(cert *x509.Certificate, what string) {
+		km := *m.KeyManager
+		km.Certificates = &wso2am.Certificates{Type: "PEM", Value: fixture.PEMValue(cert)}
+		_, err := e.APIM.UpdateKeyManager(c.ctx, km.ID, &km)
+		c.NoErr(err, "register %s as Key Manager %s's PEM certificate", what, km.Name)
+	}
+	fresh := func() string {
+		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, m.App.ConsumerKey, m.App.ConsumerSecret)
+		c.NoErr(err, "get a token from IS")
+		return tok.AccessToken
+	}
+	put(other.Cert, "another certificate")
+	_, err = poll.Until(c.ctx, poll.Options{What: "the gateway to refuse IS's tokens once another certificate is registered",
+		Interval: intervals.GatewayPropagation, Backoff: true, Progress: c.log},
+		func(ctx context.Context) (bool, string, error) {
+			a, err := e.APIM.CallAPI(ctx, m.APIPath, fresh())
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			return a.Status == http.StatusUnauthorized && a.Code == "900901", a.String(), nil
+		})
+	if err != nil {
+		c.Failf("the gateway still accepted IS's tokens after Key Manager %s's PEM certificate was replaced by one that did not sign them (%v): it validates with a stale certificate",
+			m.KeyManager.Name, err)
+	}
+	put(m.SigningCert, "IS's signing certificate")
+	if err := acceptedOn(c, m.APIPath, fresh()); err != nil {
+		c.Failf("the gateway did not accept IS's token again after IS's signing certificate was registered back for Key Manager %s (%v): it validates with a stale certificate",
+			m.KeyManager.Name, err)
+	}
 }
 
 // expectSignatureRefusal asserts the JWT path's refusal of a token whose signature does not verify.
