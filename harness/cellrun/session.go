@@ -88,6 +88,11 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 	if s.Plan, err = plan.Documented(s.Cell, jar); err != nil {
 		return err
 	}
+	if cfg.Target != TargetOfficial {
+		// The simulator's introspection cache honours the same setting; a shorter TTL keeps the
+		// introspection-mode checks of kmconform's own self-test quick.
+		s.Plan.APIM.TokenExpiryTime = plan.SimIntrospectionCacheTTL
+	}
 	faults.Apply(s.Plan, s.Checked.SetupFaults, progress)
 	if err := s.refetchJAR(ctx, progress); err != nil {
 		return err

@@ -87,6 +87,11 @@ type ISBlock struct {
 // APIMBlock is the data rendered into API-M's deployment.toml block.
 type APIMBlock struct {
 	TLSKeyStore, StoreType, StorePassword string
+	// TokenExpiryTime is [apim.cache] token_expiry_time in seconds, the TTL of the gateway's
+	// IntrospectionCache (API-M default 900 s). It bounds how long an introspected token stays accepted
+	// after IS revoked it (field-failures #4); kmconform sets it so that the introspection-mode checks
+	// finish (WSO2's own validation-mode suite sets 15). 0 leaves API-M's default.
+	TokenExpiryTime int
 }
 
 // Trust says which trust stores receive the run's CA.
@@ -117,6 +122,10 @@ type Plan struct {
 	API map[string]any
 	// AppGrantTypes are the grants the base applications' keys are generated with.
 	AppGrantTypes []string
+	// PEMCertificate is which IS certificate a Key Manager registered with a PEM certificate instead of a
+	// JWKS gets (validation checks): "" the token-signing certificate IS publishes in its JWKS x5c (the
+	// documented one), PEMFromTLS the TLS certificate IS serves on 9443 (field-failures #24).
+	PEMCertificate string
 	// Faults lists the setup faults applied to this plan, in order.
 	Faults []string
 }
@@ -159,7 +168,8 @@ func Documented(cell matrix.Cell, jar JAR) (*Plan, error) {
 			SCIMMeRule: true, EventListener: true, ListenerType: ListenerType, NotifyEndpoint: NotifyEndpoint,
 			NotifyHeader: NotifyHeader,
 		},
-		APIM:          APIMBlock{TLSKeyStore: containers.APIMAlias + ".jks", StoreType: apimStoreType, StorePassword: StorePassword},
+		APIM: APIMBlock{TLSKeyStore: containers.APIMAlias + ".jks", StoreType: apimStoreType, StorePassword: StorePassword,
+			TokenExpiryTime: IntrospectionCacheTTL},
 		JAR:           jar,
 		PlaceJAR:      true,
 		Trust:         Trust{APIMTrustsIS: true, ISTrustsAPIM: true},

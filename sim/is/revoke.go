@@ -68,7 +68,7 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 		(&oauthError{status: 401, code: "unauthorized_client", desc: "Unauthorized Client"}).write(w)
 		return
 	}
-	var revoked *token
+	var revoked, faultNotice *token
 	switch {
 	case accessTok != nil:
 		accessTok.accessRevoked = true
@@ -76,8 +76,16 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 		revoked = &cp
 	case refreshTok != nil:
 		refreshTok.refreshRevoked = true
+		if s.faults.On("is-notify-on-refresh-revoke") && refreshTok.accessActive(now) {
+			cp := *refreshTok
+			faultNotice = &cp
+		}
 	}
 	s.mu.Unlock()
+	if faultNotice != nil {
+		// Fault is-notify-on-refresh-revoke: the access token stays active here, but API-M is told it is revoked.
+		s.notif.revoked(*faultNotice)
+	}
 
 	if revoked != nil {
 		if revoked.jwt {

@@ -100,7 +100,7 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		(&oauthError{status: 500, code: "server_error", desc: "Internal Server Error."}).write(w)
 		return
 	}
-	if res.previous != nil {
+	if res.previous != nil && !s.faults.On("is-no-renewal-event") {
 		s.notif.renewed(res.previous) // §9 point 3
 	}
 	if res.onIssued != nil {
