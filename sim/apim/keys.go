@@ -1,12 +1,14 @@
 package apim
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/kmconform/kmconform/sim/simnet"
@@ -42,6 +44,7 @@ func (s *Server) routeKeys(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+base+"/oauth-keys/{mapId}", s.requireAdmin(s.getKey))
 	mux.HandleFunc("POST "+base+"/oauth-keys/{mapId}/clean-up", s.requireAdmin(s.cleanUpKey))
 	mux.HandleFunc("POST "+base+"/oauth-keys/{mapId}/generate-token", s.requireAdmin(s.generateToken))
+	s.routeKeyLifecycle(mux, base)
 }
 
 type generateKeysRequest struct {
@@ -53,6 +56,12 @@ type generateKeysRequest struct {
 	ValidityTime            any            `json:"validityTime"`
 	AdditionalProperties    map[string]any `json:"additionalProperties"`
 }
+
+// Delays of faults apim-km-registry-lag and apim-keygen-hangs-on-unreachable-km (variables for tests).
+var (
+	registryLag     = 2 * time.Second
+	unreachableHang = 30 * time.Second
+)
 
 // generateKeys is POST /applications/{id}/generate-keys (api-manager-4.md §5).
 func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
@@ -91,14 +100,14 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 	if km == nil {
 		km = s.st.kmByID(ref)
 	}
-	if km == nil || !km.Enabled {
+	if km == nil || (!km.Enabled && !s.opt.Faults.On("apim-keygen-on-disabled-km")) {
 		s.mu.Unlock()
 		// UNCONFIRMED (api-manager-4.md §5 quotes the description only): chose the message text.
 		writeError(w, newAPIError(http.StatusBadRequest, 901403, "Key Manager not Registered",
 			fmt.Sprintf("Key Manager %s doesn't exist in Tenant carbon.super", ref)))
 		return
 	}
-	if km.TokenType == "EXCHANGED" || !km.flag("enable_oauth_app_creation", false) {
+	if km.TokenType == "EXCHANGED" || (!km.flag("enable_oauth_app_creation", false) && !s.opt.Faults.On("apim-keygen-ignores-oauth-app-creation")) {
 		s.mu.Unlock()
 		writeError(w, newAPIError(http.StatusBadRequest, 901405, "Key Manager doesn't support generating OAuth applications",
 			"Key Manager doesn't support generating OAuth applications"))
@@ -126,7 +135,14 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 		target = dcrTargetOf(km, "")
 	}
 	kmName := km.Name
+	lagging := s.opt.Faults.On("apim-km-registry-lag") && !km.Created.IsZero() && s.now().Sub(km.Created) < registryLag
 	s.mu.Unlock()
+	if lagging {
+		// Fault apim-km-registry-lag: the KM is not yet in the key-manager holder; the mapping row stays.
+		s.log.Error("org.wso2.carbon.apimgt.impl.APIConsumerImpl", "Key Manager %s not initialized in tenant carbon.super", kmName)
+		writeError(w, internalError(fmt.Sprintf("Error while generating keys for application %s", appName)))
+		return
+	}
 
 	var ck, cs string
 	if resident {
@@ -140,6 +156,14 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 			clientName: fmt.Sprintf("%s_%s_%s", owner, app.ID, req.KeyType), appName: appName,
 			grants: req.GrantTypesToBeSupported, callback: req.CallbackURL, props: req.AdditionalProperties})
 		if err != nil {
+			var fe *feignError
+			if s.opt.Faults.On("apim-keygen-hangs-on-unreachable-km") && !errors.As(err, &fe) {
+				// Fault: the connector gives up on an unreachable KM only after a long timeout.
+				select {
+				case <-time.After(unreachableHang):
+				case <-r.Context().Done():
+				}
+			}
 			s.log.Error("org.wso2.carbon.apimgt.impl.workflow.ApplicationRegistrationSimpleWorkflowExecutor",
 				"Error occurred while creating OAuth application for %s with Key Manager %s. Caused by: %s", appName, kmName, simnet.JavaError(err, ""))
 			// UNCONFIRMED (api-manager-4.md §5, §9 gotchas): status and body of a failed keygen are not
