@@ -54,6 +54,10 @@ func extraKM(c *C, d fixture.Def[*fixture.KM]) *fixture.KM {
 	return km
 }
 
+// keygenWorks is the positive control of a check that generates keys at an extra Key Manager: key
+// generation at IS through the base Key Manager works in this cell (fixture is-app exists).
+func keygenWorks(c *C) { Shared(c, fixture.ISApp) }
+
 // operationalKeys waits until a newly registered Key Manager generates keys (fixture.OperationalKeys) and
 // returns the application that got them, removed when the check ends.
 func operationalKeys(c *C, km *fixture.KM) *env.AppKeys {
@@ -189,9 +193,10 @@ var kmUpdateKeepsSecret = &Check{
 	Title: "a Key Manager PUT that sends the masked Password ***** keeps the stored one: key generation (DCR with it) still works at IS",
 	Refs: []string{refAdminKM, "carbon-apimgt APIAdminImpl.encryptKeyManagerConfigurationValues (***** keeps the stored value)",
 		refIV2Config + " (PUT description)", refConnector + " (DCR with Basic Username:Password)"},
-	Fixtures: []string{fixture.SpareKM.Name},
+	Fixtures: []string{fixture.ISApp.Name, fixture.SpareKM.Name},
 	Faults:   []Proof{{"apim-km-mask-overwrites-password", "did not survive"}},
 	Run: func(c *C) {
+		keygenWorks(c)
 		km := extraKM(c, fixture.SpareKM)
 		// Positive control: the Key Manager generates keys with the password it was registered with.
 		operationalKeys(c, km)
@@ -279,9 +284,10 @@ var kmDeleteInUse = &Check{
 	Title: "deleting a Key Manager an application has keys at is refused (412 902015); once free it is deleted (200) and gone (404 901411)",
 	Refs: []string{refAdminKM, "carbon-apimgt APIAdminImpl.deleteKeyManagerConfigurationById (902015 KEY_MANAGER_IN_USE)",
 		refIV2Config + " (delete, unknown id → 404)"},
-	Fixtures: []string{fixture.SpareKM.Name},
+	Fixtures: []string{fixture.ISApp.Name, fixture.SpareKM.Name},
 	Faults:   []Proof{{"apim-km-delete-in-use", "902015"}},
 	Run: func(c *C) {
+		keygenWorks(c)
 		e := c.Env
 		km := extraKM(c, fixture.SpareKM)
 		app, cleanup, err := fixture.OperationalKeys(c.ctx, e, km.Name)
@@ -425,13 +431,14 @@ var kmRequiredConnectorFields = &Check{
 
 var kmAuthenticationBlock = &Check{
 	ID: "keymanager.authentication-block", Area: "keymanager", Capability: "km.authentication-block", Level: MUST,
-	Title: "4.6+: the Authentication block stores BasicAuth and MutualTLS (with IdentityUser); MutualTLS without IdentityUser is refused with 400 901401",
+	Title: "how the Key Manager authenticates to IS: from 4.6 the Authentication block stores BasicAuth and MutualTLS (with IdentityUser) and refuses MutualTLS without IdentityUser (400 901401); before 4.6 Username/Password are required whatever the configuration says",
 	Refs: []string{refAdminKM, refIS7KM + " (4.6: Authentication BasicAuth / MutualTLS)",
 		"wso2-extensions/apim-km-wso2is v2.0.8 WSO2IS7ConnectorConfiguration.validateAuthConfigurations",
 		refIV2Config + " (mTLS config stored; mTLS without IdentityUser → 400)"},
-	Faults: []Proof{{"apim-km-mtls-without-identity-user", "IdentityUser"}},
+	Faults: []Proof{{"apim-km-mtls-without-identity-user", "MutualTLS"}},
 	Run: func(c *C) {
 		e := c.Env
+		am := e.Cell.APIM
 		stored := func(km *wso2am.KeyManager, what string, want map[string]string) {
 			k, cleanup, err := fixture.NewKeyManager(c.ctx, e, km)
 			c.NoErr(err, "register a WSO2-IS-7 Key Manager with %s", what)
@@ -445,33 +452,50 @@ var kmAuthenticationBlock = &Check{
 			}
 			c.NoErr(k.Remove(c.ctx), "remove the Key Manager")
 		}
-		basic := fixture.ExtraKeyManager(e, "basicauth")
-		basic.AdditionalProperties["Authentication"] = "BasicAuth"
-		stored(basic, "Authentication BasicAuth", map[string]string{"Authentication": "BasicAuth", "Username": plan.AdminUser})
-
-		mtls := func() *wso2am.KeyManager {
+		refused := func(km *wso2am.KeyManager, what, why string, keys ...string) {
+			created, err := e.APIM.CreateKeyManager(c.ctx, km)
+			if err == nil {
+				c.Defer(func(ctx context.Context) error { return e.APIM.DeleteKeyManager(ctx, created.ID) })
+				c.Failf("API-M %s registered a Key Manager with %s: expected 400 with code 901401 naming %s — %s",
+					am.Version, what, strings.Join(keys, " and "), why)
+			}
+			re := expectRESTError(c, err, http.StatusBadRequest, 901401, "register a Key Manager with "+what)
+			for _, k := range keys {
+				if !strings.Contains(re.Description, k) {
+					c.Failf("the refusal of a Key Manager with %s does not name %s: %v", what, k, re)
+				}
+			}
+		}
+		mtls := func(identityUser, basic bool) *wso2am.KeyManager {
 			km := fixture.ExtraKeyManager(e, "mtls")
 			km.AdditionalProperties["Authentication"] = "MutualTLS"
 			km.AdditionalProperties["MutualTLSOptions"] = "ServerWide"
-			km.AdditionalProperties["IdentityUser"] = plan.AdminUser
-			delete(km.AdditionalProperties, "Username")
-			delete(km.AdditionalProperties, "Password")
+			if identityUser {
+				km.AdditionalProperties["IdentityUser"] = plan.AdminUser
+			}
+			if !basic {
+				delete(km.AdditionalProperties, "Username")
+				delete(km.AdditionalProperties, "Password")
+			}
 			return km
 		}
-		stored(mtls(), "Authentication MutualTLS", map[string]string{"Authentication": "MutualTLS", "IdentityUser": plan.AdminUser,
+		if !am.AuthenticationBlock {
+			// Connectors before 2.0.8 know Basic credentials only: Authentication, IdentityUser and
+			// MutualTLSOptions are extra keys, stored as sent, and Username/Password stay required
+			// (api-manager-4.md §2.2).
+			stored(mtls(true, true), "MutualTLS keys next to Username and Password",
+				map[string]string{"Authentication": "MutualTLS", "IdentityUser": plan.AdminUser, "Username": plan.AdminUser})
+			refused(mtls(true, false), "Authentication MutualTLS and no Username/Password",
+				"connector "+am.Connector+" has no Authentication block and authenticates to IS with Basic credentials only", "Username", "Password")
+			return
+		}
+		basic := fixture.ExtraKeyManager(e, "basicauth")
+		basic.AdditionalProperties["Authentication"] = "BasicAuth"
+		stored(basic, "Authentication BasicAuth", map[string]string{"Authentication": "BasicAuth", "Username": plan.AdminUser})
+		stored(mtls(true, false), "Authentication MutualTLS", map[string]string{"Authentication": "MutualTLS", "IdentityUser": plan.AdminUser,
 			"MutualTLSOptions": "ServerWide"})
-
-		noUser := mtls()
-		delete(noUser.AdditionalProperties, "IdentityUser")
-		created, err := e.APIM.CreateKeyManager(c.ctx, noUser)
-		if err == nil {
-			c.Defer(func(ctx context.Context) error { return e.APIM.DeleteKeyManager(ctx, created.ID) })
-			c.Failf("API-M registered a Key Manager with Authentication MutualTLS and no IdentityUser: expected 400 with code 901401 naming IdentityUser — the connector cannot tell IS whom it acts for")
-		}
-		re := expectRESTError(c, err, http.StatusBadRequest, 901401, "register a Key Manager with Authentication MutualTLS and no IdentityUser")
-		if !strings.Contains(re.Description, "IdentityUser") {
-			c.Failf("the refusal of MutualTLS without IdentityUser does not name IdentityUser: %v", re)
-		}
+		refused(mtls(false, false), "Authentication MutualTLS and no IdentityUser",
+			"the connector cannot tell IS whom it acts for", "IdentityUser")
 	},
 }
 
@@ -668,7 +692,7 @@ var kmKeygenAfterRegistration = &Check{
 	Refs: []string{refDevportal + " (generate-keys)", "field-failures #19",
 		"wso2/product-apim integration-v2 IS 7 plan: Key Manager registration propagates asynchronously (operational probe)",
 		"carbon-apimgt ExceptionCodes 901409 (Key Mappings already exists)"},
-	Fixtures: []string{fixture.SpareKM.Name},
+	Fixtures: []string{fixture.ISApp.Name, fixture.SpareKM.Name},
 	Faults: []Proof{
 		{"apim-km-registry-lag", "901409"},
 		{"no-trust", "TLS trust is missing"},
@@ -710,6 +734,9 @@ var kmKeygenAfterRegistration = &Check{
 			c.Failf("key generation at newly registered Key Manager %s was refused with 409/901409 \"Key Mappings already exists\" after an earlier attempt on the same application failed (%s): the failed attempt left its key mapping behind, so every retry is refused (field-failures #19) — API-M must not keep a key mapping for a failed key generation; the devportal's clean-up (POST …/oauth-keys/{keyMappingId}/clean-up) removes it",
 				km.Name, failures[0])
 		case final != nil:
+			// Does key generation at IS work in this cell at all? If not, that is the cause (and a known one
+			// in some cells), not the new Key Manager.
+			keygenWorks(c)
 			c.NoErr(final, "generate keys at newly registered Key Manager %s", km.Name)
 		case err != nil:
 			c.NoErr(err, "generate keys at newly registered Key Manager %s", km.Name)
@@ -728,9 +755,10 @@ var kmKeygenDisabled = &Check{
 	Title: "key generation at a disabled Key Manager is refused with 400 901403 (it worked while the Key Manager was enabled)",
 	Refs: []string{refDevportal + " (generate-keys)", "carbon-apimgt APIConsumerImpl (901403 Key Manager … doesn't exist in Tenant — missing or disabled)",
 		refIV2Keygen + " (disabled Key Manager → 400)"},
-	Fixtures: []string{fixture.SpareKM.Name},
+	Fixtures: []string{fixture.ISApp.Name, fixture.SpareKM.Name},
 	Faults:   []Proof{{"apim-keygen-on-disabled-km", "901403"}},
 	Run: func(c *C) {
+		keygenWorks(c)
 		km := extraKM(c, fixture.SpareKM)
 		operationalKeys(c, km)
 		updateKM(c, km.ID, func(k *wso2am.KeyManager) { k.Enabled = false })
@@ -752,8 +780,7 @@ var kmKeygenUnreachable = &Check{
 	Faults:   []Proof{{"apim-keygen-hangs-on-unreachable-km", "did not answer within"}},
 	Run: func(c *C) {
 		e := c.Env
-		// Positive control: key generation works at a Key Manager that can be reached.
-		Shared(c, fixture.ISApp)
+		keygenWorks(c) // positive control: key generation works at a Key Manager that can be reached
 		km := extraKM(c, fixture.UnreachableKM)
 		c.NoErr(setup.WaitListed(c.ctx, e.APIM, km.Name, c.log), "wait until the devportal lists Key Manager %s", km.Name)
 		appID := newApplication(c, "kmconform-unreachable-km")
@@ -786,7 +813,7 @@ var kmKeygenNoOAuthAppCreation = &Check{
 	Faults:   []Proof{{"apim-keygen-ignores-oauth-app-creation", "901405"}},
 	Run: func(c *C) {
 		e := c.Env
-		Shared(c, fixture.ISApp) // positive control: key generation works at a Key Manager that creates apps
+		keygenWorks(c) // positive control: key generation works at a Key Manager that creates OAuth apps
 		km := extraKM(c, fixture.NoOAuthAppCreationKM)
 		c.NoErr(setup.WaitListed(c.ctx, e.APIM, km.Name, c.log), "wait until the devportal lists Key Manager %s", km.Name)
 		appID := newApplication(c, "kmconform-no-app-creation")
@@ -804,7 +831,7 @@ var kmKeygenNoOAuthAppCreation = &Check{
 
 var kmSameIssuer = &Check{
 	ID: "keymanager.same-issuer", Area: "keymanager", Capability: "km.admin", Level: MUST,
-	Title: "a second Key Manager with IS's issuer is accepted (issuers are not checked for uniqueness) and takes IS's tokens: the gateway refuses them on the API restricted to the first (401 900901) until it is removed",
+	Title: "a second Key Manager with IS's issuer is accepted (issuers are not checked for uniqueness) and takes IS's tokens: the gateway refuses them (401 900901 on the API restricted to the first) until it is removed",
 	Refs: []string{refAdminKM, refIssuerClash, "api-manager-4.md §2 Issuer collision (last registered wins)", "field-failures #11",
 		"wso2/product-apim integration-v2 IS 7 plan: same-issuer Key Managers make gateway resolution nondeterministic"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.SameIssuerKM.Name},
@@ -822,19 +849,25 @@ var kmSameIssuer = &Check{
 		if dup.Issuer != e.KeyManager.Issuer {
 			c.Failf("Key Manager %s reads back issuer %q, but it was registered with %q", dup.Name, dup.Issuer, e.KeyManager.Issuer)
 		}
+		// The second Key Manager takes IS's tokens. On an API restricted to the first it is not allowed
+		// (401 900901); on an API open to every Key Manager no application has keys at it (403 900908).
+		status, code, why := http.StatusUnauthorized, "900901", "is not allowed on API "+e.API.Name
+		if slices.Contains(e.API.KeyManagers, "all") {
+			status, code, why = http.StatusForbidden, "900908", "has no key mapping for the application"
+		}
 		tok := token()
-		_, err := poll.Until(c.ctx, poll.Options{What: "the gateway to attribute IS's tokens to the last Key Manager registered with their issuer",
+		_, err := poll.Until(c.ctx, poll.Options{What: fmt.Sprintf("the gateway to attribute IS's tokens to the last Key Manager registered with their issuer (%d %s)", status, code),
 			Interval: intervals.GatewayPropagation, Backoff: true, Progress: c.log},
 			func(ctx context.Context) (bool, string, error) {
 				a, err := e.APIM.CallAPI(ctx, e.APIPath, tok)
 				if err != nil {
 					return false, err.Error(), nil
 				}
-				return a.Status == http.StatusUnauthorized && a.Code == "900901", a.String(), nil
+				return a.Status == status && a.Code == code, a.String(), nil
 			})
 		if err != nil {
-			c.Failf("the gateway still accepted IS's token after Key Manager %s registered the same issuer %s (%v): API-M documents that the last Key Manager registered with an issuer takes its tokens, and %s is not allowed on API %s",
-				dup.Name, e.KeyManager.Issuer, err, dup.Name, e.API.Name)
+			c.Failf("the gateway still accepted IS's token after Key Manager %s registered the same issuer %s (%v): API-M documents that the last Key Manager registered with an issuer takes its tokens, and %s %s",
+				dup.Name, e.KeyManager.Issuer, err, dup.Name, why)
 		}
 		c.NoErr(dup.Remove(c.ctx), "remove Key Manager %s and update %s so that it owns its issuer again", dup.Name, e.KeyManager.Name)
 		expectGatewayAccepts(c, token(), "an IS token once the second Key Manager is gone and "+e.KeyManager.Name+" is updated")

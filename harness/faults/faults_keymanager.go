@@ -28,7 +28,7 @@ var keyManagerFaults = []Fault{
 	{Name: "apim-km-required-field-not-enforced", Kind: Product, Product: "apim",
 		Doc: "a WSO2-IS-7 Key Manager without a required connector field is stored instead of refused with 901401"},
 	{Name: "apim-km-mtls-without-identity-user", Kind: Product, Product: "apim",
-		Doc: "a WSO2-IS-7 Key Manager with Authentication MutualTLS and no IdentityUser is stored (4.6+)"},
+		Doc: "a WSO2-IS-7 configuration with Authentication MutualTLS is stored without its credentials: no IdentityUser (4.6+), no Username/Password (before 4.6)"},
 	{Name: "apim-discover-userinfo-scim2-me", Kind: Product, Product: "apim",
 		Doc: "the discover import fills userInfoEndpoint with …/scim2/Me instead of the discovery document's userinfo_endpoint"},
 	{Name: "apim-km-drops-token-type", Kind: Product, Product: "apim",

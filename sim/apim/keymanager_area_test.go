@@ -227,6 +227,19 @@ func TestFaultKMMutualTLSWithoutIdentityUser(t *testing.T) {
 	}
 	sm.s.opt.Faults = faults.Set{"apim-km-mtls-without-identity-user": true}
 	expect(t, call(t, "POST", sm.admin("/key-managers"), body), http.StatusCreated)
+
+	// Before 4.6 there is no Authentication block: Username and Password stay required whatever the
+	// configuration says (§2.2; extra keys are stored as they are).
+	old := newSim(t, "4.5.0", defaultTOML, hosts, isCert)
+	body["name"] = "MTLS-45"
+	body["additionalProperties"].(map[string]any)["IdentityUser"] = "admin"
+	r = call(t, "POST", old.admin("/key-managers"), body)
+	expect(t, r, http.StatusBadRequest)
+	if j := r.json(t); j["code"] != float64(901401) || !strings.Contains(str(j["description"]), "Username,Password") {
+		t.Fatalf("4.5 body %s", r.raw)
+	}
+	old.s.opt.Faults = faults.Set{"apim-km-mtls-without-identity-user": true}
+	expect(t, call(t, "POST", old.admin("/key-managers"), body), http.StatusCreated)
 }
 
 func TestFaultDiscoverUserinfoScim2Me(t *testing.T) {

@@ -294,8 +294,14 @@ func (s *Server) validateKM(km *keyManager) error {
 		return newAPIError(http.StatusBadRequest, 901400, "Key Manager Type not configured",
 			fmt.Sprintf("Key Manager Type %s is invalid.", km.Type))
 	}
+	// Fault apim-km-mtls-without-identity-user before 4.6 (no Authentication block): a configuration that
+	// says Authentication MutualTLS gets past the Username/Password requirement.
+	mtlsLax := s.opt.Faults.On("apim-km-mtls-without-identity-user") && s.ver < 6 && km.prop("Authentication") == "MutualTLS"
 	var missing []string
 	for _, f := range fields {
+		if mtlsLax && (f.name == "Username" || f.name == "Password") {
+			continue
+		}
 		if f.required && !f.auth && !s.opt.Faults.On("apim-km-required-field-not-enforced") {
 			if _, ok := km.Props[f.name]; !ok {
 				missing = append(missing, f.name)

@@ -10,7 +10,7 @@ var keyManagerFaults = []Fault{
 	{"apim-km-delete-in-use", "apim", "DELETE /key-managers/{id} skips the in-use guard (no 412/902015)"},
 	{"apim-km-duplicate-name-accepted", "apim", "POST /key-managers skips the duplicate-name check (no 409/901402)"},
 	{"apim-km-required-field-not-enforced", "apim", "a WSO2-IS-7 Key Manager missing a required connector field is stored (no 400/901401)"},
-	{"apim-km-mtls-without-identity-user", "apim", "Authentication MutualTLS without IdentityUser passes validation (4.6+)"},
+	{"apim-km-mtls-without-identity-user", "apim", "a configuration with Authentication MutualTLS passes validation without its credentials: without IdentityUser (4.6+), without Username/Password (before 4.6)"},
 	{"apim-discover-userinfo-scim2-me", "apim", "the discover import fills userInfoEndpoint with <issuer host>/scim2/Me instead of userinfo_endpoint"},
 	{"apim-km-drops-token-type", "apim", "tokenType is not stored: every Key Manager comes back DIRECT"},
 	{"apim-admin-scope-not-enforced", "apim", "/api/am/admin accepts an admin token without apim:admin or apim:admin_operations"},
