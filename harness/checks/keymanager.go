@@ -27,7 +27,8 @@ import (
 func init() {
 	register(kmCreateRead, kmUpdateKeepsSecret, kmDisableEnable, kmDeleteInUse, kmDuplicateName,
 		kmRequiredConnectorFields, kmAuthenticationBlock, kmDiscoverImport, kmConfigRoundTrip, kmAdminScope,
-		kmKeygenAfterRegistration, kmKeygenDisabled, kmKeygenUnreachable, kmKeygenNoOAuthAppCreation, kmSameIssuer,
+		kmKeygenAfterRegistration, kmKeygenDisabled, kmKeygenUnreachable, kmKeygenNoOAuthAppCreation, kmKeygenPermission,
+		kmKeygenUnlistedGrant, kmSameIssuer,
 		kmProductionSandbox, kmKeysUpdate, kmSecretRegenerate, kmAppDelete)
 }
 
@@ -281,7 +282,7 @@ var kmDisableEnable = &Check{
 
 var kmDeleteInUse = &Check{
 	ID: "keymanager.delete-in-use", Area: "keymanager", Capability: "km.keygen", Level: MUST,
-	Title: "deleting a Key Manager an application has keys at is refused (412 902015); once free it is deleted (200) and gone (404 901411)",
+	Title: "deleting a Key Manager an application has keys at is refused (412 902015); once free it is deleted (200) and gone (404 901411, also for a second DELETE)",
 	Refs: []string{refAdminKM, "carbon-apimgt APIAdminImpl.deleteKeyManagerConfigurationById (902015 KEY_MANAGER_IN_USE)",
 		refIV2Config + " (delete, unknown id → 404)"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.SpareKM.Name},
@@ -316,6 +317,12 @@ var kmDeleteInUse = &Check{
 		if _, ok := listed(c, km.Name); ok {
 			c.Failf("the admin Key Manager list still contains %s after DELETE answered 200", km.Name)
 		}
+		// Row 39 of WSO2's suite: deleting an id that does not exist is a 404, not a silent 200.
+		err = e.APIM.DeleteKeyManager(c.ctx, km.ID)
+		if err == nil {
+			c.Failf("DELETE of Key Manager id %s, deleted just before, answered 200: an unknown id must be a 404", km.ID)
+		}
+		expectRESTError(c, err, http.StatusNotFound, 901411, "delete Key Manager id "+km.ID+" a second time")
 	},
 }
 
@@ -559,8 +566,8 @@ var kmDiscoverImport = &Check{
 
 var kmConfigRoundTrip = &Check{
 	ID: "keymanager.config-round-trip", Area: "keymanager", Capability: "km.admin", Level: MUST,
-	Title: "Key Manager settings are stored as sent: the full grant set, roles creation, PEM certificate, unvalidated URLs, tokenType EXCHANGED (no certificate needed) and BOTH→EXCHANGED→DIRECT, display endpoints in the devportal",
-	Refs: []string{refAdminKM, refIV2Config + " (roles-creation flag, full grant set, EXCHANGED, BOTH transitions, display endpoints, EXCHANGED without cert, PEM, malformed URLs)",
+	Title: "Key Manager settings are stored as sent: a minimal configuration, the full grant set, roles creation, PEM certificate, unvalidated URLs, tokenType EXCHANGED (no certificate needed) and BOTH→EXCHANGED→DIRECT, display endpoints in the devportal",
+	Refs: []string{refAdminKM, refIV2Config + " (minimal config, roles-creation flag, full grant set, EXCHANGED, BOTH transitions, display endpoints, EXCHANGED without cert, PEM, malformed URLs)",
 		"API-M devportal REST API v3: GET /key-managers (tokenEndpoint = display endpoint when set)"},
 	Faults: []Proof{{"apim-km-drops-token-type", "tokenType"}},
 	Run: func(c *C) {
@@ -572,6 +579,13 @@ var kmConfigRoundTrip = &Check{
 			got, err := e.APIM.GetKeyManager(c.ctx, k.ID)
 			c.NoErr(err, "read the Key Manager with %s back", what)
 			return got
+		}
+		// A minimal configuration (row 44): no certificate, no flags, one grant type.
+		minimal := fixture.ExtraKeyManager(e, "minimal")
+		minimal.Certificates, minimal.AvailableGrantTypes = nil, []string{"client_credentials"}
+		minimal.EnableTokenGeneration, minimal.EnableOAuthAppCreation, minimal.EnableMapOAuthConsumerApps = false, false, false
+		if got := register(minimal, "a minimal configuration"); got.Type != "WSO2-IS-7" || !slices.Equal(got.AvailableGrantTypes, minimal.AvailableGrantTypes) {
+			c.Failf("a minimal WSO2-IS-7 Key Manager reads back type %q and grant types %v", got.Type, got.AvailableGrantTypes)
 		}
 		// The full grant set and roles creation (rows 41, 45).
 		full := fixture.ExtraKeyManager(e, "grants")
@@ -825,6 +839,64 @@ var kmKeygenNoOAuthAppCreation = &Check{
 		re := expectRESTError(c, err, http.StatusBadRequest, 901405, "generate keys at Key Manager "+km.Name+" (OAuth app creation off)")
 		if !strings.Contains(re.Message+" "+re.Description, "Key Manager doesn't support generating OAuth applications") {
 			c.Failf("the 901405 refusal lacks the message \"Key Manager doesn't support generating OAuth applications\": %v", re)
+		}
+	},
+}
+
+// adminRole is the super admin's role in API-M's default user store ([super_admin] sets no admin_role, so
+// Carbon's default).
+const adminRole = "admin"
+
+var kmKeygenPermission = &Check{
+	ID: "keymanager.keygen-permission-deny", Area: "keymanager", Capability: "km.keygen", Level: MUST,
+	Title: "key generation by a user whose role the Key Manager's permissions DENY is refused with 403 902013 (the Key Manager named by UUID); it worked while the Key Manager was PUBLIC",
+	Refs: []string{refAdminKM + " (KeyManager.permissions: PUBLIC, ALLOW, DENY)", refDevportal + " (generate-keys)",
+		"wso2/product-apim integration-v2 is7_km_extra.feature (DENY role blocks keygen → 403; permissions resolve by UUID)"},
+	Fixtures: []string{fixture.ISApp.Name, fixture.SpareKM.Name},
+	Faults:   []Proof{{"apim-keygen-ignores-km-permissions", "902013"}},
+	Run: func(c *C) {
+		keygenWorks(c)
+		km := extraKM(c, fixture.SpareKM)
+		operationalKeys(c, km)
+		updateKM(c, km.ID, func(k *wso2am.KeyManager) {
+			k.Permissions = &wso2am.KeyManagerPermissions{PermissionType: "DENY", Roles: []string{adminRole}}
+		})
+		// WSO2's suite names the Key Manager by UUID: by name API-M skips the permission check (IV2 gotcha).
+		appID := newApplication(c, "kmconform-denied")
+		keys, err := generateKeysAt(c, c.ctx, appID, km.ID)
+		if err == nil {
+			c.Failf("API-M generated keys (client %s) for %s at Key Manager %s, whose permissions DENY role %s: expected 403 with code 902013",
+				keys.ConsumerKey, c.Env.APIM.AdminUser, km.Name, adminRole)
+		}
+		expectRESTError(c, err, http.StatusForbidden, 902013, "generate keys at Key Manager "+km.Name+" (by UUID) whose permissions DENY role "+adminRole)
+	},
+}
+
+var kmKeygenUnlistedGrant = &Check{
+	ID: "keymanager.keygen-unlisted-grant", Area: "keymanager", Capability: "km.keygen", Level: MUST,
+	Title: "key generation with a grant type the Key Manager does not list is accepted and the grant reaches IS's OAuth client (availableGrantTypes is not enforced)",
+	Refs: []string{refDevportal + " (generate-keys grantTypesToBeSupported)", "field-failures #22",
+		"wso2/product-apim integration-v2 is7_km_extra.feature (keygen with an unlisted grant is accepted)"},
+	Fixtures: []string{fixture.ISApp.Name, fixture.FewGrantsKM.Name},
+	Faults:   []Proof{{"apim-keygen-drops-unlisted-grants", "lacks"}},
+	Run: func(c *C) {
+		e := c.Env
+		keygenWorks(c)
+		km := extraKM(c, fixture.FewGrantsKM)
+		const saml = "urn:ietf:params:oauth:grant-type:saml2-bearer"
+		if slices.Contains(km.AvailableGrantTypes, saml) {
+			c.Failf("Key Manager %s lists %s, so the check would prove nothing (WSO2's own suite's stale premise)", km.Name, saml)
+		}
+		keys, cleanup, err := fixture.OperationalKeysWith(c.ctx, e, km.Name, []string{"client_credentials", saml})
+		if cleanup != nil {
+			c.Defer(cleanup)
+		}
+		c.NoErr(err, "generate keys with grant types client_credentials and %s at Key Manager %s, which lists only %v", saml, km.Name, km.AvailableGrantTypes)
+		client, err := e.IS.GetApp(c.ctx, keys.ConsumerKey)
+		c.NoErr(err, "read OAuth client %s at IS", keys.ConsumerKey)
+		if !slices.Contains(client.GrantTypes, saml) {
+			c.Failf("IS's OAuth client %s lacks %s (it has %v) although key generation asked for it and API-M answered 200: the grant was dropped on the way, so the application cannot use it",
+				keys.ConsumerKey, saml, client.GrantTypes)
 		}
 	},
 }

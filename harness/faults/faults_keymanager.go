@@ -47,6 +47,10 @@ var keyManagerFaults = []Fault{
 		Doc: "generate-keys at a Key Manager that cannot be reached answers only after 30 s"},
 	{Name: "apim-keygen-ignores-oauth-app-creation", Kind: Product, Product: "apim",
 		Doc: "generate-keys registers an OAuth client at a Key Manager whose enableOAuthAppCreation is false instead of refusing with 901405"},
+	{Name: "apim-keygen-ignores-km-permissions", Kind: Product, Product: "apim",
+		Doc: "generate-keys ignores a Key Manager's permissions: a role it denies still gets keys (also when the Key Manager is named by UUID)"},
+	{Name: "apim-keygen-drops-unlisted-grants", Kind: Product, Product: "apim",
+		Doc: "generate-keys silently drops the grant types the Key Manager does not list from the OAuth client it registers"},
 	{Name: "apim-km-issuer-first-wins", Kind: Product, Product: "apim",
 		Doc: "the gateway keeps the first registered Key Manager of an issuer instead of the last"},
 

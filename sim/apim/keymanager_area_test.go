@@ -522,3 +522,46 @@ func TestFaultGatewayKeepsDeletedApp(t *testing.T) {
 		}
 	}
 }
+
+func TestKeygenPermissionsByUUID(t *testing.T) {
+	// api-manager-4.md §5: a KM whose permissions deny the user → 403/902013, checked only when the KM is
+	// named by UUID (IV2 gotcha). Fault apim-keygen-ignores-km-permissions drops the check.
+	f, hosts := newFakeIS(t, isCert)
+	sm := newSim(t, "4.5.0", defaultTOML, hosts, isCert)
+	body := f.is7KM("Denied")
+	body["permissions"] = map[string]any{"permissionType": "DENY", "roles": []string{"admin"}}
+	id := sm.createKM(body)
+	app := func(n string) string {
+		return str(call(t, "POST", sm.dev("/applications"), map[string]any{"name": n, "throttlingPolicy": "Unlimited"}).json(t)["applicationId"])
+	}
+	r := sm.genKeys(app("A"), id)
+	expect(t, r, http.StatusForbidden)
+	if r.json(t)["code"] != float64(902013) {
+		t.Fatalf("body %s", r.raw)
+	}
+	expect(t, sm.genKeys(app("B"), "Denied"), http.StatusOK) // by name: not checked
+	sm.s.opt.Faults = faults.Set{"apim-keygen-ignores-km-permissions": true}
+	expect(t, sm.genKeys(app("C"), id), http.StatusOK)
+}
+
+func TestKeygenDoesNotEnforceAvailableGrants(t *testing.T) {
+	// api-manager-4.md §2.2: availableGrantTypes is not enforced at keygen (IV2 is7_km_extra); fault
+	// apim-keygen-drops-unlisted-grants drops the unlisted ones from the DCR request.
+	for _, on := range []bool{false, true} {
+		f, hosts := newFakeIS(t, isCert)
+		sm := newSim(t, "4.5.0", defaultTOML, hosts, isCert)
+		if on {
+			sm.s.opt.Faults = faults.Set{"apim-keygen-drops-unlisted-grants": true}
+		}
+		body := f.is7KM("Few") // lists client_credentials and password
+		sm.createKM(body)
+		appID := str(call(t, "POST", sm.dev("/applications"), map[string]any{"name": "A", "throttlingPolicy": "Unlimited"}).json(t)["applicationId"])
+		saml := "urn:ietf:params:oauth:grant-type:saml2-bearer"
+		expect(t, call(t, "POST", sm.dev("/applications/"+appID+"/generate-keys"), map[string]any{"keyType": "PRODUCTION",
+			"keyManager": "Few", "grantTypesToBeSupported": []string{"client_credentials", saml}}), http.StatusOK)
+		grants, _ := f.dcr[0]["grant_types"].([]any)
+		if has := slices.Contains(grants, any(saml)); has == on {
+			t.Fatalf("fault %t: DCR grant_types %v", on, grants)
+		}
+	}
+}

@@ -19,6 +19,8 @@ var keyManagerFaults = []Fault{
 	{"apim-keygen-on-disabled-km", "apim", "generate-keys skips the enabled check (no 400/901403 for a disabled Key Manager)"},
 	{"apim-keygen-hangs-on-unreachable-km", "apim", "generate-keys waits 30 s after failing to connect to the Key Manager before answering"},
 	{"apim-keygen-ignores-oauth-app-creation", "apim", "generate-keys skips the enableOAuthAppCreation check (no 400/901405) and calls DCR"},
+	{"apim-keygen-ignores-km-permissions", "apim", "generate-keys skips the Key Manager's permissions (no 403/902013 for a denied role, even by UUID)"},
+	{"apim-keygen-drops-unlisted-grants", "apim", "generate-keys drops the grant types the Key Manager does not list from the DCR request"},
 	{"apim-km-issuer-first-wins", "apim", "the gateway's issuer map keeps the first Key Manager registered with an issuer"},
 	{"apim-sandbox-key-to-production", "apim", "the gateway proxies SANDBOX-key calls to the production endpoint"},
 	{"apim-keys-update-not-sent-to-is", "apim", "PUT …/oauth-keys/{keyMappingId} updates the key mapping without the connector's DCR PUT"},
