@@ -155,6 +155,17 @@ func (s *Server) subscribed(consumerKey, kmID string, a *apiSpec) (keyType strin
 			}
 		}
 	}
+	// Fault apim-gateway-keeps-deleted-app: the gateway's view still holds deleted applications.
+	for _, m := range s.st.ghostMappings {
+		if m.ConsumerKey != consumerKey || m.KMID != kmID || m.State != "COMPLETED" {
+			continue
+		}
+		for _, sub := range s.st.ghostSubs {
+			if sub.AppID == m.AppID && sub.APIID == a.ID && sub.Status == "UNBLOCKED" {
+				return m.KeyType, true
+			}
+		}
+	}
 	return "", false
 }
 
@@ -171,7 +182,7 @@ func (a *apiSpec) allowsKM(name string) bool {
 // proxy forwards to the backend without the Authorization header, which the gateway strips.
 func (s *Server) proxy(w http.ResponseWriter, r *http.Request, a *apiSpec, rest, keyType string) {
 	epKey := "production_endpoints"
-	if keyType == "SANDBOX" {
+	if keyType == "SANDBOX" && !s.opt.Faults.On("apim-sandbox-key-to-production") {
 		epKey = "sandbox_endpoints"
 	}
 	ep, _ := a.EndpointConfig[epKey].(map[string]any)

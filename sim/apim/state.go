@@ -15,6 +15,10 @@ type state struct {
 	apps     map[string]*application
 	subs     map[string]*subscription
 	mappings map[string]*keyMapping
+	// ghostMappings and ghostSubs are deleted applications' rows the gateway still holds (fault
+	// apim-gateway-keeps-deleted-app only).
+	ghostMappings []*keyMapping
+	ghostSubs     []*subscription
 
 	sharedScopes []scopeDef // publisher shared scopes, creation order
 
@@ -52,6 +56,17 @@ func newState(s *Server) *state {
 func (st *state) addKM(km *keyManager) {
 	st.kms = append(st.kms, km)
 	st.gw.add(km)
+}
+
+// addKMKeepIssuer is addKM under fault apim-km-issuer-first-wins: an issuer another held KM already
+// owns stays with that KM.
+func (st *state) addKMKeepIssuer(km *keyManager) {
+	iss := km.prop("issuer")
+	owner, taken := st.gw.issuers[iss]
+	st.addKM(km)
+	if taken {
+		st.gw.issuers[iss] = owner
+	}
 }
 
 func (st *state) kmByID(id string) *keyManager {
