@@ -27,6 +27,9 @@ const (
 	SetupRetry         = "setup-retry"         // transient setup errors (DCR not yet deployed, revision 500s)
 	GatewayPropagation = "gateway-propagation" // a newly deployed API or subscription reaches the gateway
 	Revocation         = "revocation"          // a revoked token is refused by the gateway (WSO2 IV2 polls 30 s)
+	// TokenExpiry is how long after a token's exp the gateway may still accept it: its timestamp skew
+	// (identity.xml TimestampSkew, 300 s by default in WSO2 products) and a margin.
+	TokenExpiry = "token-expiry"
 )
 
 var defaults = map[string]Interval{
@@ -38,6 +41,7 @@ var defaults = map[string]Interval{
 	SetupRetry:         {3 * time.Minute, 2 * time.Second},
 	GatewayPropagation: {2 * time.Minute, 500 * time.Millisecond},
 	Revocation:         {30 * time.Second, 100 * time.Millisecond},
+	TokenExpiry:        {330 * time.Second, 250 * time.Millisecond},
 }
 
 var (
