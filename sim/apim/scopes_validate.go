@@ -23,8 +23,9 @@ func sharedScopesOf(body map[string]any, st *state) []string {
 	return out
 }
 
-// errNPE is the GlobalThrowableMapper's answer to an exception no REST layer caught: 500 with the generic
-// ErrorDTO (the body writeError gives any error it does not know).
+// errNPE is an exception no REST layer caught; the GlobalThrowableMapper answers 500.
+// UNCONFIRMED (the references give the log line of wso2/api-manager#4064, not the answer): chose the
+// generic 500 ErrorDTO writeError gives any error it does not know.
 type errNPE struct{ where string }
 
 func (e *errNPE) Error() string { return "java.lang.NullPointerException at " + e.where }
