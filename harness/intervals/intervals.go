@@ -27,8 +27,9 @@ const (
 	SetupRetry         = "setup-retry"         // transient setup errors (DCR not yet deployed, revision 500s)
 	GatewayPropagation = "gateway-propagation" // a newly deployed API or subscription reaches the gateway
 	Revocation         = "revocation"          // a revoked token is refused by the gateway (WSO2 IV2 polls 30 s)
-	// TokenExpiry is how long after a token's exp the gateway may still accept it: its timestamp skew
-	// (identity.xml TimestampSkew, 300 s by default in WSO2 products) and a margin.
+	// TokenExpiry is how long after a token's exp the gateway may still accept it: its timestamp skew and a
+	// margin. UNCONFIRMED (api-manager-4.md §6 says "with timestamp skew" only): the gateway reads
+	// identity.xml TimestampSkew, 300 s by default per WSO2's token documentation.
 	TokenExpiry = "token-expiry"
 )
 
