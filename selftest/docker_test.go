@@ -81,7 +81,8 @@ func TestSimContainersPassEveryCheck(t *testing.T) {
 		t.Fatalf("exit %d; output:\n%s", r.exit, r.output)
 	}
 	for _, s := range r.results.Specs {
-		if s.Outcome != "passed" {
+		// A known incompatibility of the cell (listed in the matrix with its link) is met, not failed.
+		if s.Outcome != "passed" && (s.Outcome != "xfail" || !strings.HasPrefix(s.Message, "XFAIL (http")) {
 			t.Errorf("%s: %s: %s", s.ID, s.Outcome, s.Message)
 		}
 	}

@@ -173,7 +173,9 @@ func TestDocumentedSetupPassesEveryCheck(t *testing.T) {
 		t.Errorf("results.json lists %d checks, the catalogue %d", got, len(all))
 	}
 	for _, s := range r.results.Specs {
-		if s.Outcome != results.Passed {
+		// A known incompatibility of the default cell (the matrix lists it with its link) is met, not failed.
+		known := s.Outcome == results.XFail && strings.HasPrefix(s.Message, "XFAIL (http")
+		if s.Outcome != results.Passed && !known {
 			t.Errorf("%s: %s: %s", s.ID, s.Outcome, s.Message)
 		}
 		if s.Area == "" || s.Capability == "" || s.Title == "" || len(s.Refs) == 0 {

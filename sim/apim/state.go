@@ -109,6 +109,10 @@ func (st *state) kmInUse(km *keyManager) bool {
 type cacheEntry struct {
 	info    tokenInfo
 	expires time.Time
+	// token is the whole token the entry was validated for (gateway token cache only): the product looks
+	// its cache up by jti only for a SignedJWTInfo it has validated, and that object is found by the full
+	// token string (see validateJWT).
+	token string
 }
 
 // tokenInfo is what a KM's validation yields for the gateway.
