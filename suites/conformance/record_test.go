@@ -58,8 +58,13 @@ func (r *recorder) setupDone(s *cellrun.Session, err error) {
 	var step *setup.StepError
 	if errors.As(err, &step) {
 		r.setup.Step = step.ID
+		if setup.EnvironmentStep(step.ID) {
+			// The nodes could not be created or started, or a product never became ready: the environment
+			// or the harness failed, and the run proves nothing about the integration.
+			r.setup.Outcome = results.Error
+		}
 		if n := len(r.setup.Steps); n > 0 && r.setup.Steps[n-1].ID == step.ID {
-			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = results.Failed, msg
+			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = r.setup.Outcome, msg
 		}
 		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known {
 			r.setup.Outcome, r.setup.Link = results.XFail, e.Link
@@ -81,6 +86,18 @@ func (r *recorder) record(ch *checks.Check, v checks.Verdict, run checks.Run) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.specs[ch.ID] = specResult(ch, v.Outcome, v.Message, v.Link, run.Duration, run.Measurements)
+}
+
+// done counts the checks that have a verdict, and those of them that failed (for progress lines).
+func (r *recorder) done() (done, failed int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.specs {
+		if s.Outcome == results.Failed || s.Outcome == results.XPass {
+			failed++
+		}
+	}
+	return len(r.specs), failed
 }
 
 func specResult(ch *checks.Check, o results.Outcome, msg, link string, d time.Duration, m map[string]float64) results.Spec {
