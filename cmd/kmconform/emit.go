@@ -212,8 +212,8 @@ func gitlabPipeline(cells []matrix.Cell, args string, docker bool) glPipeline {
 	}
 	rep := glJob{
 		Stage: "report", Image: "golang:1.26", When: "always", Timeout: "20m",
-		Needs:  []map[string]any{{"job": "kmconform-cell", "artifacts": true}},
-		Script: []string{"make build", "bin/kmconform report merge reports --reports reports"},
+		Needs:     []map[string]any{{"job": "kmconform-cell", "artifacts": true}},
+		Script:    []string{"make build", "bin/kmconform report merge reports --reports reports"},
 		Artifacts: glArtifacts{When: "always", Name: "kmconform-matrix", Paths: []string{"reports/"}, ExpireIn: "90 days"},
 	}
 	return glPipeline{Stages: []string{"cells", "report"}, Cell: cell, Report: rep}

@@ -50,6 +50,10 @@ func matrixCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *emit != "" && cf.cfg.Kmsim == "" {
+		// The workflow's jobs build their own binaries; this machine needs none.
+		cf.cfg.Kmsim = "kmsim"
+	}
 	// Resolve every cell before running any, so that a typo fails at once.
 	type planned struct {
 		cf   cellFlags
@@ -335,17 +339,23 @@ func (t *cellTracker) line(text string) {
 func (t *cellTracker) event(ev progress.Event) {
 	switch ev.Phase {
 	case progress.Setup:
-		switch ev.ID {
-		case "create-nodes":
-			// "creating" was printed when the cell started.
+		// The steps that take time get a line; the quick file steps in between only update the phase that
+		// a "still …" line would name.
+		milestone := map[string]string{
+			"mint-trust":           "configuring IS and API-M (TLS material, deployment.toml, stores, JAR)",
+			"start":                "starting",
+			"wait-ready":           "starting: waiting until IS and API-M are ready",
+			"register-key-manager": "registering IS as Key Manager in API-M",
+			"publish-api":          "publishing the API restricted to the IS Key Manager",
+		}[ev.ID]
+		text := fmt.Sprintf("setup %d/%d: %s", ev.Step, ev.Of, ev.Name)
+		if milestone == "" {
+			t.c.mu.Lock()
+			t.current = text
+			t.c.mu.Unlock()
 			return
-		case "start":
-			t.phase("starting")
-		case "wait-ready":
-			t.phase("starting: waiting until IS and API-M are ready")
-		default:
-			t.phase(fmt.Sprintf("setup %d/%d: %s", ev.Step, ev.Of, ev.Name))
 		}
+		t.phase(milestone)
 	case progress.Checks:
 		text := fmt.Sprintf("checks %d/%d", ev.Done, ev.Total)
 		if ev.Failed > 0 {

@@ -153,7 +153,8 @@ func (c Config) Validate() (Checked, error) {
 		return Checked{}, err
 	}
 	if len(out.ProductFaults) > 0 && (c.Target == TargetOfficial || c.Target == TargetAttach) {
-		return Checked{}, fmt.Errorf("--sim-fault makes the simulator play a product regression; the %s target cannot: use --target sim or sim-docker", c.Target)
+		who := map[string]string{TargetOfficial: "the official images", TargetAttach: "an attached pair"}[c.Target]
+		return Checked{}, fmt.Errorf("--sim-fault makes the simulator play a product regression; %s cannot: use --target sim or sim-docker", who)
 	}
 	if c.Target == TargetAttach {
 		if c.Attach == nil {
