@@ -183,13 +183,22 @@ func reportCommand(args []string, stdout io.Writer) error {
 func mergeCommand(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("kmconform report merge", flag.ContinueOnError)
 	out := fs.String("reports", "reports", "folder to write the merged report into; the cell folders are copied next to it")
-	if err := parseFlags(fs, args, stdout); err != nil {
-		return err
+	// Folders and flags in any order: report merge cells/ --reports out.
+	var dirs []string
+	for {
+		if err := parseFlags(fs, args, stdout); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		dirs = append(dirs, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if fs.NArg() == 0 {
+	if len(dirs) == 0 {
 		return usageError("report merge needs the folders to merge, e.g. 'kmconform report merge cells/ --reports reports'")
 	}
-	m, err := report.Merge(fs.Args(), *out, timeNow())
+	m, err := report.Merge(dirs, *out, timeNow())
 	if err != nil {
 		return usageError("%v", err)
 	}

@@ -34,7 +34,7 @@ func (r *recorder) start(*cellrun.Session) { r.started = time.Now() }
 
 // setupDone records the base setup: passed, failed at a step, a known failure of the cell, or stale
 // expectations (a step the matrix lists as a known failure that succeeded).
-func (r *recorder) setupDone(s *cellrun.Session, err error) {
+func (r *recorder) setupDone(s *cellrun.Session, err error, interrupted bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if s.Env != nil {
@@ -55,10 +55,14 @@ func (r *recorder) setupDone(s *cellrun.Session, err error) {
 	}
 	msg := s.Redact(err.Error())
 	r.setup.Outcome, r.setup.Message = results.Failed, msg
+	if interrupted {
+		// Ctrl-C or SIGTERM cut the setup short: nothing failed.
+		r.setup.Outcome, r.setup.Message = results.Skipped, "interrupted during the setup: "+msg
+	}
 	var step *setup.StepError
 	if errors.As(err, &step) {
 		r.setup.Step = step.ID
-		if setup.EnvironmentStep(step.ID) {
+		if setup.EnvironmentStep(step.ID) && !interrupted {
 			// The nodes could not be created or started, or a product never became ready: the environment
 			// or the harness failed, and the run proves nothing about the integration.
 			r.setup.Outcome = results.Error
@@ -66,7 +70,7 @@ func (r *recorder) setupDone(s *cellrun.Session, err error) {
 		if n := len(r.setup.Steps); n > 0 && r.setup.Steps[n-1].ID == step.ID {
 			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = r.setup.Outcome, msg
 		}
-		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known {
+		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known && !interrupted {
 			r.setup.Outcome, r.setup.Link = results.XFail, e.Link
 			r.setup.Message = fmt.Sprintf("XFAIL (%s): %s — %s", e.Link, e.Reason, msg)
 		}

@@ -83,7 +83,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	}, NodeTimeout(5*time.Minute))
 
 	err = session.Start(ctx, GinkgoWriter)
-	run.setupDone(session, err)
+	run.setupDone(session, err, ctx.Err() != nil)
 	if err != nil {
 		var step *setup.StepError
 		if errors.As(err, &step) {
