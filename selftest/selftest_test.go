@@ -234,7 +234,7 @@ func TestBadInputGetsOneSentence(t *testing.T) {
 			`--is-url "http://is.example.com" must be an https URL`},
 		"matrix on the attach target": {[]string{"matrix", "--target", "attach", "--is", "7.1.0", "--apim", "4.5.0"}, "use 'kmconform run --target attach'"},
 		"merge without folders":       {[]string{"report", "merge", "--reports", "x"}, "report merge needs the folders to merge"},
-		"unknown fault": {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "gremlins"}, `unknown setup fault "gremlins"`},
+		"unknown fault":               {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "gremlins"}, `unknown setup fault "gremlins"`},
 		"product fault as setup fault": {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "is-token-iss-mismatch"},
 			`"is-token-iss-mismatch" is a product fault: pass it with --sim-fault`},
 		"product fault on the official images": {[]string{"run", "--is", "7.1.0", "--apim", "4.5.0", "--sim-fault", "is-token-iss-mismatch"},
