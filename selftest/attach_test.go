@@ -166,12 +166,30 @@ func TestAttachRunsHTTPChecksAndLeavesNoTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	kms, _ := am.ListKeyManagers(ctx)
+	var upKM *wso2am.KeyManager
 	for _, k := range kms {
 		if k.Name == "kmconform-is7" {
+			if upKM, err = am.GetKeyManager(ctx, k.ID); err != nil {
+				t.Fatal(err)
+			}
 			if err := am.DeleteKeyManager(ctx, k.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
+	}
+	// A Key Manager of another name for IS's issuer (a staging team's own registration) is refused too.
+	other := *upKM
+	other.ID, other.Name = "", "staging-is"
+	staging, err := am.CreateKeyManager(ctx, &other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := attach(); r.exit != 2 || !strings.Contains(r.output, "already has Key Manager staging-is for IS's issuer") ||
+		!strings.Contains(r.output, "pass --reuse-key-manager staging-is") {
+		t.Errorf("a run that would register a second Key Manager for IS's issuer: exit %d; output:\n%s", r.exit, r.output)
+	}
+	if err := am.DeleteKeyManager(ctx, staging.ID); err != nil {
+		t.Fatal(err)
 	}
 	bare := footprint(t, am)
 	own := attach()
