@@ -57,6 +57,15 @@ func BenchmarkParallelMatrix(b *testing.B) {
 				b.Errorf("one simulator cell peaked at %d MiB, above the %d MiB kmconform sizes --parallel with (cmd/kmconform memoryPerCell)", mem>>20, simCellMemory>>20)
 			}
 		}
+		// The whole matrix on the simulator as it is (no start delay), one cell at a time and two.
+		all1, _ := benchMatrix(b, nil, "all", "all", 1)
+		all2, _ := benchMatrix(b, nil, "all", "all", 2)
+		b.ReportMetric(all1.Seconds()/all2.Seconds(), "speedup-all-P2")
+		table = append(table, fmt.Sprintf("--is all --apim all (20 cells, no start delay): --parallel 1 %.1fs, --parallel 2 %.1fs, speed-up %.2f",
+			all1.Seconds(), all2.Seconds(), all1.Seconds()/all2.Seconds()))
+		if all2 >= all1 {
+			b.Errorf("--parallel 2 (%s) is not faster than --parallel 1 (%s)", all2, all1)
+		}
 		b.Logf("N = %d cells, boot IS %s / API-M %s, one cell without boot %.2fs (goal: ratio ≤ 1.1)\n%s",
 			benchCells, benchISBoot, benchAPIMBoot, cell.Seconds(), strings.Join(table, "\n"))
 	}
