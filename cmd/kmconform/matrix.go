@@ -86,7 +86,11 @@ func matrixCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	shared := plan[0].cf.cfg
-	if err := preflightShared(&shared, stdout); err != nil {
+	var progressOut io.Writer = stdout
+	if *quiet {
+		progressOut = io.Discard
+	}
+	if err := preflightShared(&shared, progressOut); err != nil {
 		return err
 	}
 	reportsDir := filepath.Dir(plan[0].cf.cfg.ReportDir)
