@@ -22,7 +22,7 @@ func cleanCommand(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := docker.Available(ctx); err != nil {
-		return usageError("%v", err)
+		return environmentError("%v", err)
 	}
 	n, err := docker.Clean(ctx, "")
 	if err != nil {

@@ -34,8 +34,16 @@ type Session struct {
 	Env     *env.Env
 	Images  map[containers.Product]string
 	Backend containers.Backend
-	http    *os.File
+	// OnStep, if set, is told when each setup step starts (kmconform's progress lines).
+	OnStep func(i, n int, id, name string)
+	http   *os.File
+	// undo removes what an attached run created (target attach).
+	undo *setup.Undo
 }
+
+// FileAccess reports whether the run can read and write the products' files: not for a pair kmconform did
+// not start (checks marked Files are not applicable there).
+func (s *Session) FileAccess() bool { return s.Config.Target != TargetAttach }
 
 // New validates the config. It creates nothing, so the caller can arrange SaveEvidence and Close before
 // Start creates anything — they then run whatever happens during Start, a panic included.
@@ -71,6 +79,9 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 	if err := os.MkdirAll(cfg.ReportDir, 0o755); err != nil {
 		return fmt.Errorf("create report folder: %w", err)
 	}
+	if cfg.Target == TargetAttach {
+		return s.startAttached(ctx, progress)
+	}
 	jar, err := s.notificationJAR(ctx, progress, cfg.JARVersion(s.Cell), cfg.NotificationJAR)
 	if err != nil {
 		return err
@@ -102,6 +113,7 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 	}
 	s.Env, err = setup.Up(ctx, setup.Options{
 		Plan: s.Plan, Backend: s.Backend, Images: s.Images, NodeEnv: s.nodeEnv(), Progress: progress, Transcript: s.http,
+		OnStep: s.OnStep,
 	})
 	return err
 }
@@ -260,6 +272,9 @@ func (s *Session) Close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	var errs []error
+	if s.undo != nil {
+		errs = append(errs, s.undo.Run(ctx))
+	}
 	if s.Backend != nil {
 		errs = append(errs, s.Backend.Close(ctx))
 	}

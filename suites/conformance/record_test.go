@@ -34,7 +34,7 @@ func (r *recorder) start(*cellrun.Session) { r.started = time.Now() }
 
 // setupDone records the base setup: passed, failed at a step, a known failure of the cell, or stale
 // expectations (a step the matrix lists as a known failure that succeeded).
-func (r *recorder) setupDone(s *cellrun.Session, err error) {
+func (r *recorder) setupDone(s *cellrun.Session, err error, interrupted bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if s.Env != nil {
@@ -55,13 +55,22 @@ func (r *recorder) setupDone(s *cellrun.Session, err error) {
 	}
 	msg := s.Redact(err.Error())
 	r.setup.Outcome, r.setup.Message = results.Failed, msg
+	if interrupted {
+		// Ctrl-C or SIGTERM cut the setup short: nothing failed.
+		r.setup.Outcome, r.setup.Message = results.Skipped, "interrupted during the setup: "+msg
+	}
 	var step *setup.StepError
 	if errors.As(err, &step) {
 		r.setup.Step = step.ID
-		if n := len(r.setup.Steps); n > 0 && r.setup.Steps[n-1].ID == step.ID {
-			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = results.Failed, msg
+		if setup.EnvironmentStep(step.ID) && !interrupted {
+			// The nodes could not be created or started, or a product never became ready: the environment
+			// or the harness failed, and the run proves nothing about the integration.
+			r.setup.Outcome = results.Error
 		}
-		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known {
+		if n := len(r.setup.Steps); n > 0 && r.setup.Steps[n-1].ID == step.ID {
+			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = r.setup.Outcome, msg
+		}
+		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known && !interrupted {
 			r.setup.Outcome, r.setup.Link = results.XFail, e.Link
 			r.setup.Message = fmt.Sprintf("XFAIL (%s): %s — %s", e.Link, e.Reason, msg)
 		}
@@ -81,6 +90,18 @@ func (r *recorder) record(ch *checks.Check, v checks.Verdict, run checks.Run) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.specs[ch.ID] = specResult(ch, v.Outcome, v.Message, v.Link, run.Duration, run.Measurements)
+}
+
+// done counts the checks that have a verdict, and those of them that failed (for progress lines).
+func (r *recorder) done() (done, failed int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.specs {
+		if s.Outcome == results.Failed || s.Outcome == results.XPass {
+			failed++
+		}
+	}
+	return len(r.specs), failed
 }
 
 func specResult(ch *checks.Check, o results.Outcome, msg, link string, d time.Duration, m map[string]float64) results.Spec {

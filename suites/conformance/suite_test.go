@@ -12,6 +12,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/kmconform/kmconform/harness/checks"
 	"github.com/kmconform/kmconform/harness/evidence"
 	"github.com/kmconform/kmconform/harness/fixture"
+	"github.com/kmconform/kmconform/harness/progress"
 	"github.com/kmconform/kmconform/harness/results"
 	"github.com/kmconform/kmconform/harness/setup"
 )
@@ -30,6 +32,10 @@ var (
 	fixtures *fixture.Set
 	// run collects what the suite reports in results.json.
 	run = newRecorder()
+	// events tells kmconform which phase the cell is in (nil when the suite runs by hand).
+	events = progress.FromEnv()
+	// selected is how many checks the label filter selects.
+	selected int
 )
 
 func TestConformance(t *testing.T) {
@@ -50,12 +56,23 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		Fail(evidence.Redact(err.Error()))
 	}
 	run.start(session)
+	session.OnStep = func(i, n int, id, name string) {
+		events.Emit(progress.Event{Phase: progress.Setup, Step: i, Of: n, ID: id, Name: name})
+	}
+	if filter, err := types.ParseLabelFilter(cfg.LabelFilter); err == nil {
+		for _, ch := range checks.All() {
+			if filter(ch.Labels()) {
+				selected++
+			}
+		}
+	}
 	if err := checks.Validate(checks.All(), session.Cell.Capabilities); err != nil {
 		Fail("kmconform defect: the check catalogue is not valid: " + err.Error())
 	}
 	// Evidence first, fixtures and teardown second — registered before anything is created, so that they
 	// also run after a failed or panicking setup and after Ctrl-C.
 	DeferCleanup(func(ctx SpecContext) {
+		events.Emit(progress.Event{Phase: progress.Teardown})
 		if err := session.SaveEvidence(ctx); err != nil {
 			GinkgoWriter.Printf("saving evidence: %v\n", err)
 		}
@@ -66,7 +83,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	}, NodeTimeout(5*time.Minute))
 
 	err = session.Start(ctx, GinkgoWriter)
-	run.setupDone(session, err)
+	run.setupDone(session, err, ctx.Err() != nil)
 	if err != nil {
 		var step *setup.StepError
 		if errors.As(err, &step) {
@@ -103,6 +120,14 @@ var _ = func() bool {
 // runCheck runs one check under the cell's expectations and turns its verdict into Ginkgo's outcome:
 // failed and XPASS fail the spec; NOT_SUPPORTED and XFAIL skip it with the reason.
 func runCheck(ctx SpecContext, ch *checks.Check) {
+	defer func() {
+		done, failed := run.done()
+		events.Emit(progress.Event{Phase: progress.Checks, Done: done, Total: selected, Failed: failed})
+	}()
+	if v, ok := checks.Applicable(ch, session.FileAccess()); !ok {
+		run.record(ch, v, checks.Run{})
+		Skip(v.Message)
+	}
 	if v, ok := checks.Before(session.Cell, ch); !ok {
 		run.record(ch, v, checks.Run{})
 		Skip(v.Message)
