@@ -34,6 +34,8 @@ const (
 // Owner is the uid:gid a product's image runs as; written files get it so that the product can replace them.
 type Owner struct{ UID, GID int }
 
+func (o Owner) String() string { return strconv.Itoa(o.UID) + ":" + strconv.Itoa(o.GID) }
+
 // DefaultOwners are the users of the official images (IS: wso2carbon 802, API-M: wso2carbon 10001).
 var DefaultOwners = map[containers.Product]Owner{
 	containers.IS:   {802, 802},

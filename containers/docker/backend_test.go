@@ -138,7 +138,7 @@ func TestNodeLifecycle(t *testing.T) {
 	written := "[server]\nhostname = \"written\"\n"
 	newFile := "repository/deployment/new/dir/notes.txt"
 	for rel, data := range map[string]string{bakedConf: written, newFile: "created\n"} {
-		if err := is.WriteFile(ctx, rel, []byte(data)); err != nil {
+		if err := is.WriteFile(ctx, rel, []byte(data), 0o644); err != nil {
 			t.Fatalf("WriteFile %s: %v", rel, err)
 		}
 		if got, err := is.ReadFile(ctx, rel); err != nil || string(got) != data {

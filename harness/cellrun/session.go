@@ -2,6 +2,7 @@ package cellrun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,10 +86,9 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 		return fmt.Errorf("create transcript: %w", err)
 	}
 	fmt.Fprintf(progress, "cell %s on target %s (backend %s)\n", s.Cell.Name(), cfg.Target, s.Backend.Name())
-	if s.Plan, err = plan.Documented(s.Cell, jar); err != nil {
+	if s.Plan, err = s.buildPlan(jar, progress); err != nil {
 		return err
 	}
-	faults.Apply(s.Plan, s.Checked.SetupFaults, progress)
 	for _, f := range s.Checked.ProductFaults {
 		fmt.Fprintf(progress, "  simulator fault %s: %s\n", f.Name, f.Doc)
 	}
@@ -96,6 +96,17 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 		Plan: s.Plan, Backend: s.Backend, Images: s.Images, NodeEnv: s.nodeEnv(), Progress: progress, Transcript: s.http,
 	})
 	return err
+}
+
+// buildPlan is the cell's documented setup with the setup faults applied: what Start runs and what
+// Preview prints.
+func (s *Session) buildPlan(jar plan.JAR, progress io.Writer) (*plan.Plan, error) {
+	p, err := plan.Documented(s.Cell, jar)
+	if err != nil {
+		return nil, err
+	}
+	faults.Apply(p, s.Checked.SetupFaults, progress)
+	return p, nil
 }
 
 // Redact masks every secret the session knows and every secret-shaped value.
@@ -168,13 +179,9 @@ func firstNonEmpty(vs ...string) string {
 // real JAR from WSO2's Maven repository (checked against its published checksum and cached) or from a
 // local file.
 func (s *Session) notificationJAR(ctx context.Context, progress io.Writer) (plan.JAR, error) {
-	v := firstNonEmpty(s.Config.NotificationJARVersion, notifjar.DefaultVersion)
-	if s.Config.Target != TargetOfficial && s.Config.NotificationJAR == "" {
-		content, err := notifjar.StandIn(v)
-		if err != nil {
-			return plan.JAR{}, fmt.Errorf("build the stand-in notification JAR: %w", err)
-		}
-		return plan.JAR{Name: notifjar.StandInFileName(v), Content: content, Source: "kmconform's stand-in (simulator only)"}, nil
+	v := s.jarVersion()
+	if s.usesStandIn() {
+		return standInJAR(v)
 	}
 	fmt.Fprintf(progress, "notification handler JAR %s\n", notifjar.FileName(v))
 	path, err := notifjar.Source{LocalPath: s.Config.NotificationJAR, RepoURL: s.Config.MavenRepo}.Fetch(ctx, v)
@@ -185,11 +192,38 @@ func (s *Session) notificationJAR(ctx context.Context, progress io.Writer) (plan
 	if err != nil {
 		return plan.JAR{}, fmt.Errorf("read the notification JAR: %w", err)
 	}
-	name := notifjar.FileName(v)
-	if s.Config.NotificationJAR != "" {
-		name = filepath.Base(s.Config.NotificationJAR)
+	return plan.JAR{Name: s.jarName(v), Content: content, Source: path}, nil
+}
+
+// WrittenFilesName is the evidence file listing every file the setup wrote (node, path, owner, mode,
+// size, SHA-256 except for deployment.toml, whose applied copy is kept redacted next to it).
+const WrittenFilesName = "files-written.json"
+
+func (s *Session) jarVersion() string {
+	return firstNonEmpty(s.Config.NotificationJARVersion, notifjar.DefaultVersion)
+}
+
+// usesStandIn: simulator targets get the stand-in JAR unless a local one is given.
+func (s *Session) usesStandIn() bool {
+	return s.Config.Target != TargetOfficial && s.Config.NotificationJAR == ""
+}
+
+func standInJAR(v string) (plan.JAR, error) {
+	content, err := notifjar.StandIn(v)
+	if err != nil {
+		return plan.JAR{}, fmt.Errorf("build the stand-in notification JAR: %w", err)
 	}
-	return plan.JAR{Name: name, Content: content, Source: path}, nil
+	return plan.JAR{Name: notifjar.StandInFileName(v), Content: content, Source: standInSource}, nil
+}
+
+const standInSource = "kmconform's stand-in (simulator only)"
+
+// jarName is the file name the JAR gets in dropins: the Maven name, or a local file's own name.
+func (s *Session) jarName(v string) string {
+	if s.Config.NotificationJAR != "" {
+		return filepath.Base(s.Config.NotificationJAR)
+	}
+	return notifjar.FileName(v)
 }
 
 // SaveEvidence writes each node's log and applied deployment.toml, redacted, under reports/<cell>/evidence.
@@ -204,6 +238,10 @@ func (s *Session) SaveEvidence(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	var errs []error
+	if len(s.Env.Written) > 0 {
+		b, _ := json.MarshalIndent(s.Env.Written, "", "  ")
+		errs = append(errs, os.WriteFile(filepath.Join(dir, WrittenFilesName), append(b, '\n'), 0o644))
+	}
 	for _, n := range s.Env.Nodes {
 		alias := n.Spec().Alias
 		if logs, err := n.Logs(ctx); err == nil {
