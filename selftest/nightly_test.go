@@ -3,6 +3,7 @@ package selftest
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,4 +84,42 @@ func TestMalformedMatrixNamesLineAndField(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mountTmpfs mounts a tmpfs with options at a new folder for the test, or says why it cannot (not root).
+func mountTmpfs(t *testing.T, options string) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("mount a tmpfs: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	return dir, nil
+}
+
+// A reports folder without space, or not writable, is one sentence before anything starts.
+func TestReportsFolderFullOrReadOnly(t *testing.T) {
+	args := []string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0"}
+	t.Run("no space", func(t *testing.T) {
+		dir, err := mountTmpfs(t, "size=512k")
+		if err != nil {
+			t.Skipf("a full file system needs a tmpfs mount (run as root, as CI does): %v", err)
+		}
+		r := kmconform(t, append(args, "--reports", filepath.Join(dir, "reports"))...)
+		oneSentence(t, r, "no space left in the reports folder "+filepath.Join(dir, "reports"), "--reports")
+	})
+	t.Run("read-only", func(t *testing.T) {
+		dir, err := mountTmpfs(t, "ro,size=1m")
+		if err != nil {
+			if os.Getuid() == 0 {
+				t.Skipf("root writes anywhere; a read-only file system needs a tmpfs mount: %v", err)
+			}
+			dir = t.TempDir()
+			if err := os.Chmod(dir, 0o555); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := kmconform(t, append(args, "--reports", dir)...)
+		oneSentence(t, r, "the reports folder "+dir+" is not writable", "choose another with --reports")
+	})
 }

@@ -57,6 +57,9 @@ func matrixCommand(args []string, stdout, stderr io.Writer) error {
 			plan = append(plan, planned{c, cell})
 		}
 	}
+	if err := checkReports(reportsRoot(plan[0].cf.cfg.ReportDir)); err != nil {
+		return err
+	}
 	if err := checkEngine(cf.cfg); err != nil {
 		return err
 	}

@@ -35,6 +35,9 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := cf.cfg
+	if err := checkReports(reportsRoot(cfg.ReportDir)); err != nil {
+		return err
+	}
 	if err := preflight(&cfg, cell, stdout); err != nil {
 		return err
 	}
