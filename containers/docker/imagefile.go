@@ -53,7 +53,7 @@ func ReadImageFile(ctx context.Context, s containers.Spec, rel string, runID str
 	}
 	defer cli.Close()
 	created, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Config: &container.Config{Image: s.Image, Labels: map[string]string{LabelManaged: "true", LabelRun: runID}},
+		Config: &container.Config{Image: s.Image, Labels: map[string]string{LabelManaged: "true", LabelRun: runID, LabelOwner: containers.Self().String()}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create a container of %s to read %s: %w", s.Image, rel, err)

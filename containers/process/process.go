@@ -64,11 +64,17 @@ func New(opt Options) (*Backend, error) {
 	}
 	b := &Backend{opt: opt, workDir: opt.WorkDir}
 	if b.workDir == "" {
-		dir, err := os.MkdirTemp("", "kmconform-")
+		dir, err := os.MkdirTemp("", WorkDirPrefix)
 		if err != nil {
 			return nil, fmt.Errorf("create work folder: %w", err)
 		}
 		b.workDir, b.ownDir = dir, true
+		// The homes will hold the run's private keys: if this process dies without Close, 'kmconform clean'
+		// finds the folder by this marker and removes it once its owner is gone.
+		if err := writeMarker(dir, marker{Owner: containers.Self(), Detach: opt.Detach}); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
 	}
 	return b, nil
 }

@@ -129,7 +129,7 @@ func (s *Session) newBackend(ctx context.Context, progress io.Writer) (container
 		if runID == "" {
 			runID = fmt.Sprintf("%d", time.Now().UnixNano())
 		}
-		return docker.New(ctx, docker.Options{RunID: runID + "-" + s.Cell.Name(), Progress: progress,
+		return docker.New(ctx, docker.Options{RunID: runID + "-" + s.Cell.Name(), Progress: progress, Detach: s.Config.Detach,
 			StopTimeout: intervals.Get(intervals.ProcessStop).Timeout, RequestTimeout: intervals.Get(intervals.HTTPRequest).Timeout})
 	}
 	return nil, fmt.Errorf("unknown target %q", s.Config.Target)
@@ -301,8 +301,8 @@ func Release(ctx context.Context, h containers.Handle) (string, error) {
 			// Never act without a run id: an empty one would mean every kmconform container.
 			return "", errors.New("the cell's state has no run id: run 'kmconform clean' instead")
 		}
-		n, err := docker.Clean(ctx, h.RunID)
-		return fmt.Sprintf("removed %d containers and networks of run %s", n, h.RunID), err
+		r, err := docker.Clean(ctx, h.RunID)
+		return fmt.Sprintf("removed %d containers and %d networks of run %s", len(r.Containers), len(r.Networks), h.RunID), err
 	}
 	return "", fmt.Errorf("unknown backend %q in the cell's state", h.Backend)
 }
