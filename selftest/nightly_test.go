@@ -1,12 +1,16 @@
 package selftest
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kmconform/kmconform/fixtures"
 )
@@ -121,5 +125,192 @@ func TestReportsFolderFullOrReadOnly(t *testing.T) {
 		}
 		r := kmconform(t, append(args, "--reports", dir)...)
 		oneSentence(t, r, "the reports folder "+dir+" is not writable", "choose another with --reports")
+	})
+}
+
+// startRun starts kmconform in its own process group and returns once a line containing mark was printed.
+// The output goes to a file, not a pipe: a pipe the test stops reading would kill the processes still
+// writing to it by SIGPIPE, which is not the fault under test.
+func startRun(t *testing.T, mark string, env []string, args ...string) (*exec.Cmd, *runOutput, string) {
+	t.Helper()
+	reports := t.TempDir()
+	cmd := exec.Command(filepath.Join(binDir, "kmconform"), append(args, "--reports", reports)...)
+	cmd.Env = append(append(os.Environ(), "TMPDIR="+tmpFor(t)), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out := &runOutput{path: filepath.Join(t.TempDir(), "output.log")}
+	f, err := os.Create(out.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		for syscall.Kill(cmd.Process.Pid, 0) == nil && !processExited(cmd.Process.Pid) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		close(exited)
+	}()
+	deadline := time.After(2 * time.Minute)
+	for !strings.Contains(out.String(), mark) {
+		select {
+		case <-exited:
+			_ = cmd.Wait()
+			t.Fatalf("the run ended before %q; output:\n%s", mark, out.String())
+		case <-deadline:
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = cmd.Wait()
+			t.Fatalf("the run never printed %q; output:\n%s", mark, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return cmd, out, reports
+}
+
+// processExited reports a zombie: a child that has exited and waits to be reaped.
+func processExited(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] == 'Z'
+}
+
+// runOutput is the output file of a started run.
+type runOutput struct{ path string }
+
+func (o *runOutput) String() string {
+	b, _ := os.ReadFile(o.path)
+	return string(b)
+}
+
+// suitePID finds the conformance suite process a kmconform started for a reports folder.
+func suitePID(t *testing.T, reports string) int {
+	t.Helper()
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && bytes.Contains(cmdline, []byte("conformance.test")) && bytes.Contains(cmdline, []byte("-kmconform.config="+reports)) {
+			pid, _ := strconv.Atoi(e.Name())
+			return pid
+		}
+	}
+	t.Fatalf("no conformance suite process for %s", reports)
+	return 0
+}
+
+func waitGone(pid int, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
+
+// workFolders lists the simulator work folders left in the test's TMPDIR.
+func workFolders(t *testing.T) []string {
+	left, _ := filepath.Glob(filepath.Join(tmpFor(t), "kmconform-*"))
+	return left
+}
+
+// kill -9 of kmconform mid-run, then 'kmconform clean': nothing of the run is left — no kmsim process, no
+// work folder (the product homes hold the run's private keys).
+func TestKilledRunThenClean(t *testing.T) {
+	t.Run("kmconform alone", func(t *testing.T) {
+		// The suite is told by the kernel (parent-death signal) and tears the cell down by itself.
+		cmd, out, reports := startRun(t, "[setup 10/10]", nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
+		suite := suitePID(t, reports)
+		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		if !waitGone(suite, time.Minute) {
+			t.Fatalf("the suite outlived kmconform by a minute; output:\n%s", out.String())
+		}
+		clean := kmconform(t, "clean")
+		if clean.exit != 0 {
+			t.Fatalf("clean: exit %d:\n%s", clean.exit, clean.output)
+		}
+		for _, want := range []string{"simulator processes: none left behind", "simulator work folders under " + tmpFor(t) + ": none left behind"} {
+			if !strings.Contains(clean.output, want) {
+				t.Errorf("clean output lacks %q:\n%s", want, clean.output)
+			}
+		}
+		if n := kmsimProcesses(t); n > 0 || len(workFolders(t)) > 0 {
+			t.Errorf("left: %d kmsim processes, work folders %v", n, workFolders(t))
+		}
+		if t.Failed() {
+			t.Logf("output:\n%s", out.String())
+		}
+	})
+	t.Run("kmconform and its log reader", func(t *testing.T) {
+		// kmconform | tee log, and both are killed: the suite's next write meets a pipe nobody reads.
+		reports := t.TempDir()
+		cmd := exec.Command(filepath.Join(binDir, "kmconform"), "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--reports", reports)
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmpFor(t))
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout, cmd.Stderr = w, w
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		var seen strings.Builder
+		buf := make([]byte, 4096)
+		for !strings.Contains(seen.String(), "[setup 10/10]") {
+			n, err := r.Read(buf)
+			if err != nil {
+				t.Fatalf("the run ended before its setup did:\n%s", seen.String())
+			}
+			seen.Write(buf[:n])
+		}
+		suite := suitePID(t, reports)
+		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+		r.Close()
+		_ = cmd.Wait()
+		if !waitGone(suite, time.Minute) {
+			t.Fatal("the suite outlived kmconform by a minute")
+		}
+		if n := kmsimProcesses(t); n > 0 || len(workFolders(t)) > 0 {
+			t.Errorf("the suite did not tear the cell down: %d kmsim processes, work folders %v", n, workFolders(t))
+		}
+	})
+	t.Run("kmconform and its suite", func(t *testing.T) {
+		// A CI runner's timeout kills everything at once: nothing tears down, the work folder stays.
+		cmd, out, reports := startRun(t, "[setup 10/10]", nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
+		suite := suitePID(t, reports)
+		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+		_ = syscall.Kill(-suite, syscall.SIGKILL) // the suite's process group: the suite and its kmsim processes
+		_ = cmd.Wait()
+		waitGone(suite, 10*time.Second)
+		left := workFolders(t)
+		if len(left) != 1 {
+			t.Fatalf("after kill -9 of everything, %d work folders are left (want the run's one): %v", len(left), left)
+		}
+		keys, _ := filepath.Glob(filepath.Join(left[0], "*", "home", "repository", "resources", "security", "*"))
+		if len(keys) == 0 {
+			t.Fatalf("the work folder %s holds no stores: the test does not reproduce the leak", left[0])
+		}
+		clean := kmconform(t, "clean")
+		if clean.exit != 0 {
+			t.Fatalf("clean: exit %d:\n%s", clean.exit, clean.output)
+		}
+		want := "simulator work folders under " + tmpFor(t) + ": removed 1 (" + left[0] + ")"
+		if !strings.Contains(clean.output, want) {
+			t.Errorf("clean output lacks %q:\n%s", want, clean.output)
+		}
+		if n := kmsimProcesses(t); n > 0 || len(workFolders(t)) > 0 {
+			t.Errorf("after clean: %d kmsim processes, work folders %v", n, workFolders(t))
+		}
+		if t.Failed() {
+			t.Logf("output:\n%s", out.String())
+		}
 	})
 }
