@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kmconform/kmconform/fixtures"
+	"github.com/kmconform/kmconform/harness/results"
 )
 
 // oneSentence asserts exit 2 and exactly one line of output containing every want, and that nothing
@@ -313,4 +314,72 @@ func TestKilledRunThenClean(t *testing.T) {
 			t.Logf("output:\n%s", out.String())
 		}
 	})
+}
+
+// kmsimPID finds the simulator process of a product ("is", "apim") among this test's runs.
+func kmsimPID(t *testing.T, product string) int {
+	t.Helper()
+	root, err := filepath.EvalSymlinks(tmpFor(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte("kmsim\x00serve\x00--product\x00"+product+"\x00")) {
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && strings.HasPrefix(cwd, root+string(filepath.Separator)) {
+			pid, _ := strconv.Atoi(e.Name())
+			return pid
+		}
+	}
+	t.Fatalf("no kmsim process of %s in this test's runs", product)
+	return 0
+}
+
+// A product dying during the checks ends the run at once with a verdict that names the product and the
+// moment, its log up to the death, everything removed, and exit code 3 (the environment failed).
+func TestProductDyingMidRun(t *testing.T) {
+	// The product fault keeps the revocation check waiting (API-M never acts on the revocation), so that
+	// API-M is killed while a check waits on it, not between checks.
+	cmd, out, reports := startRun(t, "[revocation.jwt.gateway]", nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0",
+		"--label-filter", "area:revocation", "--sim-fault", "apim-notify-ignores-revocation", "--interval", "revocation=60s/100ms")
+	time.Sleep(300 * time.Millisecond)
+	if err := syscall.Kill(kmsimPID(t, "apim"), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	err := cmd.Wait()
+	took := time.Since(killed)
+	exit := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		exit = ee.ExitCode()
+	}
+	r := result{exit: exit, output: out.String(), report: filepath.Join(reports, cellName)}
+	r.results, _ = results.Read(r.report)
+	const verdict = "API-M stopped answering during revocation checks (check revocation.jwt.gateway)"
+	if exit != 3 {
+		t.Errorf("exit %d, want 3 (environment failure); output:\n%s", exit, r.output)
+	}
+	if took > 30*time.Second {
+		t.Errorf("the run took %s after API-M died: the check waited out its interval", took.Round(time.Second))
+	}
+	last := strings.TrimSpace(r.output)
+	if i := strings.LastIndex(last, "\n"); i >= 0 {
+		last = last[i+1:]
+	}
+	if !strings.Contains(last, verdict) || !strings.Contains(last, "evidence/wso2am.log") {
+		t.Errorf("the last line does not give the verdict %q:\n%s", verdict, r.output)
+	}
+	if s := r.spec(t, "revocation.jwt.gateway"); s.Outcome != results.Error || !strings.Contains(s.Message, verdict) {
+		t.Errorf("revocation.jwt.gateway: %s %q, want error naming %q", s.Outcome, s.Message, verdict)
+	}
+	if log, err := os.ReadFile(filepath.Join(r.report, "evidence", "wso2am.log")); err != nil || len(log) == 0 {
+		t.Errorf("no log of API-M up to its death: %v", err)
+	}
+	if n := kmsimProcesses(t); n > 0 || len(workFolders(t)) > 0 {
+		t.Errorf("left: %d kmsim processes, work folders %v", n, workFolders(t))
+	}
+	assertNoSecrets(t, r)
 }

@@ -97,6 +97,10 @@ func runCell(cfg cellrun.Config, cell matrix.Cell, suite string, stdout, stderr 
 	}
 	res := report.FromResults(typed, filepath.Join(cfg.ReportDir, "junit.xml"))
 	fmt.Fprintln(stdout, cellSummary(res))
+	if msg := environmentFailure(typed); msg != "" {
+		// Neither a pass nor a regression: the run proves nothing either way (issue 10: exit 3).
+		return res, &exitError{code: 3, err: fmt.Errorf("%s: the environment failed, not the products: %s (evidence in %s)", cell.Name(), msg, cfg.ReportDir)}
+	}
 	if typed.Setup.Outcome == results.Passed && typed.Executed() == 0 && !typed.Interrupted {
 		return res, &exitError{code: 1, err: fmt.Errorf("no check ran in %s: every selected check was not supported or skipped (see %s)",
 			cell.Name(), filepath.Join(cfg.ReportDir, results.FileName))}
@@ -172,4 +176,18 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// environmentFailure is the message of the setup or the first check whose outcome is an environment or
+// harness failure (results.Error), or "".
+func environmentFailure(c *results.Cell) string {
+	if c.Setup.Outcome == results.Error {
+		return c.Setup.Message
+	}
+	for _, s := range c.Specs {
+		if s.Outcome == results.Error {
+			return s.Message
+		}
+	}
+	return ""
 }

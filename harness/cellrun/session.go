@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,6 +96,13 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 	s.Env, err = setup.Up(ctx, setup.Options{
 		Plan: s.Plan, Backend: s.Backend, Images: s.Images, NodeEnv: s.nodeEnv(), Progress: progress, Transcript: s.http,
 	})
+	// A product that stops on its own once it was ready is the environment failing, not the setup.
+	var step *setup.StepError
+	if errors.As(err, &step) && slices.Index(setup.StepIDs(), step.ID) > slices.Index(setup.StepIDs(), setup.StepWaitReady) {
+		if d := s.Down(); d != nil {
+			return &EnvError{Down: d, Step: step.ID, Err: err}
+		}
+	}
 	return err
 }
 
@@ -315,3 +323,75 @@ func Alive(h containers.Handle) bool {
 	}
 	return true
 }
+
+// ProductName is how messages name a product.
+func ProductName(p containers.Product) string {
+	switch p {
+	case containers.IS:
+		return "IS"
+	case containers.APIM:
+		return "API-M"
+	}
+	return "the echo backend"
+}
+
+// Down reports the first node that stopped on its own (killed, crashed, its container removed), or nil.
+func (s *Session) Down() *NodeDown {
+	if s == nil || s.Env == nil {
+		return nil
+	}
+	for _, n := range s.Env.Nodes {
+		if err := n.Exited(); err != nil {
+			return &NodeDown{Node: n.Spec().Alias, Product: n.Spec().Product, Cause: err}
+		}
+	}
+	return nil
+}
+
+// NodeDown is a product that stopped answering because it is gone: an environment failure, not a verdict
+// on the product.
+type NodeDown struct {
+	Node    string
+	Product containers.Product
+	Cause   error
+}
+
+// During says which product stopped answering during what, and where its log up to then is kept.
+func (d *NodeDown) During(moment string) string {
+	return fmt.Sprintf("%s stopped answering during %s: %v; its log up to then is in evidence/%s.log", ProductName(d.Product), moment, d.Cause, d.Node)
+}
+
+// Watch calls onDown once, as soon as a node stops on its own, until stop is called: a check waiting on
+// a product that is gone ends at once instead of after its whole interval.
+func (s *Session) Watch(onDown func(*NodeDown)) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if d := s.Down(); d != nil {
+					onDown(d)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// EnvError is a setup that failed because a product stopped on its own after it was ready: an
+// environment failure (results.Error), not a verdict on the setup.
+type EnvError struct {
+	Down *NodeDown
+	Step string
+	Err  error
+}
+
+func (e *EnvError) Error() string { return e.Down.During("setup step " + e.Step) }
+func (e *EnvError) Unwrap() error { return e.Err }

@@ -24,6 +24,15 @@ type recorder struct {
 	started time.Time
 	setup   results.Setup
 	specs   map[string]results.Spec
+	// aborted says why the checks stopped early (a product stopped answering); "" otherwise.
+	aborted string
+}
+
+// abort records why no further check runs.
+func (r *recorder) abort(why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.aborted = why
 }
 
 func newRecorder() *recorder {
@@ -55,13 +64,17 @@ func (r *recorder) setupDone(s *cellrun.Session, err error) {
 	}
 	msg := s.Redact(err.Error())
 	r.setup.Outcome, r.setup.Message = results.Failed, msg
+	var env *cellrun.EnvError
+	if errors.As(err, &env) {
+		r.setup.Outcome = results.Error
+	}
 	var step *setup.StepError
 	if errors.As(err, &step) {
 		r.setup.Step = step.ID
 		if n := len(r.setup.Steps); n > 0 && r.setup.Steps[n-1].ID == step.ID {
 			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = results.Failed, msg
 		}
-		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known {
+		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known && env == nil {
 			r.setup.Outcome, r.setup.Link = results.XFail, e.Link
 			r.setup.Message = fmt.Sprintf("XFAIL (%s): %s — %s", e.Link, e.Reason, msg)
 		}
@@ -120,7 +133,11 @@ func (r *recorder) write(s *cellrun.Session, report Report) error {
 		}
 		spec, ok := r.specs[ch.ID]
 		if !ok {
-			spec = specResult(ch, results.Skipped, notRun(c, interrupted), "", 0, nil)
+			why := notRun(c, interrupted)
+			if r.aborted != "" {
+				why = "not run: " + r.aborted
+			}
+			spec = specResult(ch, results.Skipped, why, "", 0, nil)
 		}
 		c.Specs = append(c.Specs, spec)
 	}
@@ -144,6 +161,8 @@ func notRun(c *results.Cell, interrupted bool) string {
 		return "not run: the run was interrupted"
 	case c.Setup.Outcome == results.XFail:
 		return "not run: the setup of this cell is a known failure — " + c.Setup.Message
+	case c.Setup.Outcome == results.Error:
+		return "not run: " + c.Setup.Message
 	case c.Setup.Outcome != results.Passed:
 		return "not run: the base setup failed" + stepSuffix(c.Setup.Step)
 	}

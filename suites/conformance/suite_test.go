@@ -5,6 +5,7 @@
 package conformance
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -112,8 +113,21 @@ func runCheck(ctx SpecContext, ch *checks.Check) {
 		run.record(ch, v, checks.Run{})
 		Skip(v.Message)
 	}
-	r := checks.Execute(ctx, ch, session.Env, fixtures, GinkgoWriter)
+	// A product that stops on its own ends the check at once: nothing it waits for can come any more.
+	cctx, cancel := context.WithCancelCause(ctx)
+	stop := session.Watch(func(d *cellrun.NodeDown) { cancel(d.Cause) })
+	r := checks.Execute(cctx, ch, session.Env, fixtures, GinkgoWriter)
+	stop()
+	cancel(nil)
 	v := checks.Judge(session.Cell, ch, r)
+	if d := session.Down(); d != nil {
+		// The environment failed, not the product's conformance: the check proves nothing, the rest cannot run.
+		msg := d.During(ch.Area + " checks (check " + ch.ID + ")")
+		v = checks.Verdict{Outcome: results.Error, Message: session.Redact(msg)}
+		run.record(ch, v, r)
+		run.abort(v.Message)
+		AbortSuite(v.Message)
+	}
 	run.record(ch, v, r)
 	for name, value := range r.Measurements {
 		AddReportEntry(name, value)
