@@ -5,9 +5,14 @@ package containers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 )
+
+// ErrEngineGone matches (errors.Is) a node's Exited when the engine running it stopped answering: the
+// product may still run, but nothing can reach, read or remove it.
+var ErrEngineGone = errors.New("the Docker engine stopped answering")
 
 // Product is what a Node runs.
 type Product string

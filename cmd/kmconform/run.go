@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -181,13 +182,19 @@ func isTerminal(w io.Writer) bool {
 // environmentFailure is the message of the setup or the first check whose outcome is an environment or
 // harness failure (results.Error), or "".
 func environmentFailure(c *results.Cell) string {
+	var parts []string
 	if c.Setup.Outcome == results.Error {
-		return c.Setup.Message
+		parts = append(parts, c.Setup.Message)
 	}
 	for _, s := range c.Specs {
 		if s.Outcome == results.Error {
-			return s.Message
+			parts = append(parts, s.Message)
+			break
 		}
 	}
-	return ""
+	// What the teardown could not remove, with the command that removes it.
+	if c.Teardown != "" {
+		parts = append(parts, c.Teardown)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -40,7 +40,13 @@ type node struct {
 	stopped bool // by Close: not an exit of its own
 	checked time.Time
 	exitErr error
+	// engineErrs counts inspections in a row the engine did not answer.
+	engineErrs int
 }
+
+// engineGoneAfter is how many inspections in a row (one a second at most) the engine may fail before the
+// node counts as out of reach.
+const engineGoneAfter = 3
 
 func newNode(b *Backend, s containers.Spec, name string, ctr testcontainers.Container) *node {
 	h, _ := home(s) // validated by Create
@@ -187,8 +193,17 @@ func (n *node) Exited() error {
 		return n.exitErr
 	}
 	if err != nil || res.Container.State == nil {
-		return nil // an engine hiccup is not an exit; the next poll asks again
+		// An engine hiccup is not an exit; the next poll asks again. An engine that stays away is gone.
+		if n.engineErrs++; n.engineErrs >= engineGoneAfter {
+			cause := "no state"
+			if err != nil {
+				cause = oneLine(err.Error())
+			}
+			n.exitErr = fmt.Errorf("%w (%s): %s is out of reach", containers.ErrEngineGone, cause, n.name)
+		}
+		return n.exitErr
 	}
+	n.engineErrs = 0
 	st := res.Container.State
 	if st.Running || st.Restarting || st.Paused || st.Status == "created" {
 		return nil

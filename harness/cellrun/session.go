@@ -358,6 +358,10 @@ type NodeDown struct {
 
 // During says which product stopped answering during what, and where its log up to then is kept.
 func (d *NodeDown) During(moment string) string {
+	if errors.Is(d.Cause, containers.ErrEngineGone) {
+		return fmt.Sprintf("the Docker engine stopped answering during %s %s", moment,
+			strings.TrimPrefix(d.Cause.Error(), containers.ErrEngineGone.Error()+" "))
+	}
 	return fmt.Sprintf("%s stopped answering during %s: %v; its log up to then is in evidence/%s.log", ProductName(d.Product), moment, d.Cause, d.Node)
 }
 

@@ -26,6 +26,15 @@ type recorder struct {
 	specs   map[string]results.Spec
 	// aborted says why the checks stopped early (a product stopped answering); "" otherwise.
 	aborted string
+	// teardown is what could not be removed after the run.
+	teardown string
+}
+
+// teardownFailed records what the teardown could not remove.
+func (r *recorder) teardownFailed(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.teardown = msg
 }
 
 // abort records why no further check runs.
@@ -113,7 +122,7 @@ func (r *recorder) write(s *cellrun.Session, report Report) error {
 	}
 	c := &results.Cell{Cell: s.Cell.Name(), IS: s.Cell.IS.Version, APIM: s.Cell.APIM.Version, Target: cfg.Target,
 		LabelFilter: cfg.LabelFilter, Seed: cfg.Seed, Started: r.started.UTC(), DurationMs: time.Since(r.started).Milliseconds(),
-		Setup: r.setup, Interrupted: interrupted}
+		Setup: r.setup, Interrupted: interrupted, Teardown: r.teardown}
 	if fixtures != nil {
 		for _, o := range fixtures.Outcomes() {
 			st := results.Step{ID: o.Name, Kind: "fixture", Outcome: results.Passed, DurationMs: o.Duration.Milliseconds()}

@@ -68,7 +68,11 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		if err := fixtures.Close(ctx); err != nil {
 			GinkgoWriter.Printf("removing fixtures: %s\n", session.Redact(err.Error()))
 		}
-		Expect(session.Close(ctx)).To(Succeed(), "tear down the cell")
+		err := session.Close(ctx)
+		if err != nil {
+			run.teardownFailed(session.Redact(err.Error()))
+		}
+		Expect(err).To(Succeed(), "tear down the cell")
 	}, NodeTimeout(5*time.Minute))
 
 	err = session.Start(ctx, GinkgoWriter)
