@@ -383,3 +383,36 @@ func TestProductDyingMidRun(t *testing.T) {
 	}
 	assertNoSecrets(t, r)
 }
+
+// The same with a container: API-M's container is killed during the revocation check.
+func TestProductContainerDyingMidRun(t *testing.T) {
+	requireDocker(t)
+	id := runID(t)
+	cmd, out, reports := startRun(t, "[revocation.jwt.gateway]", nil, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0",
+		"--run-id", id, "--label-filter", "area:revocation", "--sim-fault", "apim-notify-ignores-revocation", "--interval", "revocation=60s/100ms")
+	time.Sleep(300 * time.Millisecond)
+	if out, err := exec.Command("docker", "kill", "kmconform-"+id+"-"+cellName+"-wso2am").CombinedOutput(); err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		t.Fatalf("docker kill: %v: %s", err, out)
+	}
+	err := cmd.Wait()
+	expectNothingLeft(t, id)
+	exit := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		exit = ee.ExitCode()
+	}
+	if exit != 3 {
+		t.Errorf("exit %d, want 3; output:\n%s", exit, out.String())
+	}
+	c, err := results.Read(filepath.Join(reports, cellName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const verdict = "API-M stopped answering during revocation checks (check revocation.jwt.gateway)"
+	if s := c.Specs[0]; s.Outcome != results.Error || !strings.Contains(s.Message, verdict) || !strings.Contains(s.Message, "exit code 137") {
+		t.Errorf("%s: %s %q, want error naming %q and the exit code", s.ID, s.Outcome, s.Message, verdict)
+	}
+	if log, err := os.ReadFile(filepath.Join(reports, cellName, "evidence", "wso2am.log")); err != nil || len(log) == 0 {
+		t.Errorf("no log of API-M up to its death: %v", err)
+	}
+}

@@ -166,3 +166,36 @@ func TestPlanOfEveryTarget(t *testing.T) {
 		})
 	}
 }
+
+// For the official target with an image present locally, the plan reads the default deployment.toml out
+// of the image (a container created and removed, never started) instead of the known defaults. A
+// simulator image stands in for the official one: its home is laid out the same way.
+func TestPlanReadsALocalImage(t *testing.T) {
+	requireDocker(t)
+	sim := planOf(t, "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0")
+	var apimImage string
+	for _, im := range sim.Images {
+		if im.Product == "apim" {
+			apimImage = im.Image
+		}
+	}
+	// Make sure the image exists: a sim-docker run builds it, and this test may run first.
+	if !strings.Contains(sim.Images[1].State, "present locally") {
+		r := kmconform(t, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", runID(t), "--label-filter", "id:issuer.agrees")
+		if r.exit != 0 {
+			t.Fatalf("building the simulator images: exit %d\n%s", r.exit, r.output)
+		}
+	}
+	off := planOf(t, "--target", "official", "--is", "7.1.0", "--apim", "4.5.0", "--apim-image", apimImage)
+	node := off.Nodes[1]
+	if !strings.Contains(node.DefaultsFrom, "image "+apimImage+" (read from a created, never started, container)") {
+		t.Fatalf("the official plan did not read the local image: %s", node.DefaultsFrom)
+	}
+	if node.Files[0].Content != sim.Nodes[1].Files[0].Content {
+		t.Errorf("the deployment.toml merged from the image differs from the one merged from kmsim init-home:\n%s\n---\n%s",
+			node.Files[0].Content, sim.Nodes[1].Files[0].Content)
+	}
+	if n := labelled(t, "plan-is-7.1.0_apim-4.5.0"); n != 0 {
+		t.Errorf("the plan left %d containers behind", n)
+	}
+}

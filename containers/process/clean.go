@@ -28,6 +28,11 @@ type marker struct {
 	Detach bool `json:"detach,omitempty"`
 }
 
+// MarkWorkDir marks a temporary folder this process made under the temporary folder with the backend's
+// prefix (e.g. for a simulator home that 'kmconform plan' reads), so that 'kmconform clean' removes it
+// should this process die before it does.
+func MarkWorkDir(dir string) error { return writeMarker(dir, marker{Owner: containers.Self()}) }
+
 func writeMarker(dir string, m marker) error {
 	b, _ := json.Marshal(m)
 	if err := os.WriteFile(filepath.Join(dir, MarkerFile), b, 0o600); err != nil {

@@ -424,11 +424,15 @@ func (s *Session) defaultConfig(ctx context.Context, spec containers.Spec, image
 // kmsimDefault writes the simulator's default home into a temporary folder, reads its deployment.toml and
 // removes the folder (it holds freshly generated private keys).
 func kmsimDefault(ctx context.Context, kmsim string, spec containers.Spec) ([]byte, error) {
-	dir, err := os.MkdirTemp("", "kmconform-plan-")
+	dir, err := os.MkdirTemp("", process.WorkDirPrefix+"plan-")
 	if err != nil {
 		return nil, fmt.Errorf("create a temporary folder: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	if err := process.MarkWorkDir(dir); err != nil {
+		return nil, err
+	}
+	dir = filepath.Join(dir, "home")
 	cmd := exec.CommandContext(ctx, kmsim, "init-home", "--product", string(spec.Product), "--version", spec.Version, "--dir", dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("kmsim init-home for %s %s: %v: %s", spec.Product, spec.Version, err, strings.TrimSpace(string(out)))
