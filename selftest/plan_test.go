@@ -22,6 +22,7 @@ func planOf(t *testing.T, args ...string) *cellrun.Preview {
 	if r.exit != 0 {
 		t.Fatalf("plan: exit %d; output:\n%s", r.exit, r.output)
 	}
+	assertNoSecrets(t, r)
 	var pv cellrun.Preview
 	if err := json.Unmarshal([]byte(r.output), &pv); err != nil {
 		t.Fatalf("plan --json is not JSON: %v\n%s", err, r.output)
