@@ -164,6 +164,7 @@ func kmsimProcesses(t *testing.T) int {
 }
 
 func TestDocumentedSetupPassesEveryCheck(t *testing.T) {
+	pv := planOf(t, "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
 	r := simRun(t)
 	if r.exit != 0 {
 		t.Fatalf("exit %d; output:\n%s", r.exit, r.output)
@@ -209,6 +210,7 @@ func TestDocumentedSetupPassesEveryCheck(t *testing.T) {
 		t.Error("the transcript does not name the check or setup step of each exchange")
 	}
 	assertNoSecrets(t, r)
+	holdPlan(t, pv, r)
 }
 
 // assertNoSecrets scans every report file and the console for secret shapes: Basic credentials, bearer

@@ -28,6 +28,9 @@ Usage:
                   rebuild the matrix report from the cells under reports/
   kmconform report merge DIR… [--reports OUT]
                   join the cell folders found under each DIR into one matrix report in OUT
+  kmconform plan  --is <version> --apim <version> [--target …] [--json] [options]
+                  print what a run would do — images, files written, notification JAR, Key Manager payload,
+                  readiness probes, checks — without starting a product
   kmconform up    --is <version> --apim <version> [--target …] [options]
                   bring one cell up, fully set up, and leave it running for exploration
   kmconform down  --is <version> --apim <version> | --all
@@ -90,6 +93,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = matrixCommand(args[1:], stdout, stderr)
 	case "report":
 		err = reportCommand(args[1:], stdout)
+	case "plan":
+		err = planCommand(args[1:], stdout)
 	case "up":
 		err = upCommand(args[1:], stdout, stderr)
 	case "down":

@@ -78,6 +78,9 @@ func matrixCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		return emitWorkflow(*emit, fs, cells, stdout)
 	}
+	if err := checkReports(reportsRoot(plan[0].cf.cfg.ReportDir)); err != nil {
+		return err
+	}
 	if *suite, err = suiteBinary(*suite); err != nil {
 		return err
 	}

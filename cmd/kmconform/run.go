@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -43,6 +44,9 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := cf.cfg
+	if err := checkReports(reportsRoot(cfg.ReportDir)); err != nil {
+		return err
+	}
 	if err := checkAttached(cfg, cell); err != nil {
 		return err
 	}
@@ -60,6 +64,11 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, cellSummary(res, cfg.ReportDir))
 	if err != nil {
 		fmt.Fprintln(stderr, "kmconform:", err)
+	} else if typed, rerr := results.Read(cfg.ReportDir); rerr == nil {
+		if msg := environmentFailure(typed); msg != "" {
+			// Neither a pass nor a regression: the run proves nothing either way.
+			fmt.Fprintf(stderr, "kmconform: %s: the environment failed, not the products: %s (evidence in %s)\n", cell.Name(), msg, cfg.ReportDir)
+		}
 	}
 	m := report.New([]report.Cell{res}, timeNow())
 	if code := m.ExitCode(); code != report.ExitOK {
@@ -324,4 +333,24 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// environmentFailure is the message of the setup or the first check whose outcome is an environment or
+// harness failure (results.Error), or "".
+func environmentFailure(c *results.Cell) string {
+	var parts []string
+	if c.Setup.Outcome == results.Error {
+		parts = append(parts, c.Setup.Message)
+	}
+	for _, s := range c.Specs {
+		if s.Outcome == results.Error {
+			parts = append(parts, s.Message)
+			break
+		}
+	}
+	// What the teardown could not remove, with the command that removes it.
+	if c.Teardown != "" {
+		parts = append(parts, c.Teardown)
+	}
+	return strings.Join(parts, "; ")
 }

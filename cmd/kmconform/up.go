@@ -71,6 +71,9 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 			return usageError("cell %s is already up: take it down first with 'kmconform down --is %s --apim %s'", cell.Name(), cfg.IS, cfg.APIM)
 		}
 	}
+	if err := checkReports(reportsRoot(cfg.ReportDir)); err != nil {
+		return err
+	}
 	if err := preflight(&cfg, cell, stdout); err != nil {
 		return err
 	}

@@ -128,7 +128,11 @@ func (c Config) LoadMatrix() (*matrix.Matrix, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read matrix file: %w", err)
 	}
-	return matrix.Parse(raw, c.Matrix)
+	m, err := matrix.Parse(raw, c.Matrix)
+	if err != nil {
+		return nil, fmt.Errorf("%w: correct it, or leave out --matrix to use the built-in matrix", err)
+	}
+	return m, nil
 }
 
 // Checked is what Validate resolved from a Config.

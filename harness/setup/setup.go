@@ -70,6 +70,15 @@ func StepIDs() []string {
 	return ids
 }
 
+// StepNames lists every step's name, in the order of StepIDs.
+func StepNames() []string {
+	var names []string
+	for _, s := range steps() {
+		names = append(names, s.name)
+	}
+	return names
+}
+
 // steps is the documented setup, in order.
 func steps() []step {
 	return []step{

@@ -24,6 +24,24 @@ type recorder struct {
 	started time.Time
 	setup   results.Setup
 	specs   map[string]results.Spec
+	// aborted says why the checks stopped early (a product stopped answering); "" otherwise.
+	aborted string
+	// teardown is what could not be removed after the run.
+	teardown string
+}
+
+// teardownFailed records what the teardown could not remove.
+func (r *recorder) teardownFailed(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.teardown = msg
+}
+
+// abort records why no further check runs.
+func (r *recorder) abort(why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.aborted = why
 }
 
 func newRecorder() *recorder {
@@ -55,9 +73,12 @@ func (r *recorder) setupDone(s *cellrun.Session, err error, interrupted bool) {
 	}
 	msg := s.Redact(err.Error())
 	r.setup.Outcome, r.setup.Message = results.Failed, msg
+	var envErr *cellrun.EnvError
 	if interrupted {
 		// Ctrl-C or SIGTERM cut the setup short: nothing failed.
 		r.setup.Outcome, r.setup.Message = results.Skipped, "interrupted during the setup: "+msg
+	} else if errors.As(err, &envErr) {
+		r.setup.Outcome = results.Error
 	}
 	var step *setup.StepError
 	if errors.As(err, &step) {
@@ -70,7 +91,7 @@ func (r *recorder) setupDone(s *cellrun.Session, err error, interrupted bool) {
 		if n := len(r.setup.Steps); n > 0 && r.setup.Steps[n-1].ID == step.ID {
 			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = r.setup.Outcome, msg
 		}
-		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known && !interrupted {
+		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known && !interrupted && envErr == nil {
 			r.setup.Outcome, r.setup.Link = results.XFail, e.Link
 			r.setup.Message = fmt.Sprintf("XFAIL (%s): %s — %s", e.Link, e.Reason, msg)
 		}
@@ -121,7 +142,7 @@ func (r *recorder) write(s *cellrun.Session, report Report) error {
 	}
 	c := &results.Cell{Cell: s.Cell.Name(), IS: s.Cell.IS.Version, APIM: s.Cell.APIM.Version, Target: cfg.Target,
 		LabelFilter: cfg.LabelFilter, Seed: cfg.Seed, Started: r.started.UTC(), DurationMs: time.Since(r.started).Milliseconds(),
-		Setup: r.setup, Interrupted: interrupted}
+		Setup: r.setup, Interrupted: interrupted, Teardown: r.teardown}
 	if s.Env != nil {
 		c.DocumentationDrift = s.Env.DocumentationDrift
 	}
@@ -144,7 +165,11 @@ func (r *recorder) write(s *cellrun.Session, report Report) error {
 		}
 		spec, ok := r.specs[ch.ID]
 		if !ok {
-			spec = specResult(ch, results.Skipped, notRun(c, interrupted), "", 0, nil)
+			why := notRun(c, interrupted)
+			if r.aborted != "" {
+				why = "not run: " + r.aborted
+			}
+			spec = specResult(ch, results.Skipped, why, "", 0, nil)
 		}
 		c.Specs = append(c.Specs, spec)
 	}
@@ -168,6 +193,8 @@ func notRun(c *results.Cell, interrupted bool) string {
 		return "not run: the run was interrupted"
 	case c.Setup.Outcome == results.XFail:
 		return "not run: the setup of this cell is a known failure — " + c.Setup.Message
+	case c.Setup.Outcome == results.Error:
+		return "not run: " + c.Setup.Message
 	case c.Setup.Outcome != results.Passed:
 		return "not run: the base setup failed" + stepSuffix(c.Setup.Step)
 	}

@@ -5,9 +5,12 @@
 package conformance
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"os/signal"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,6 +43,9 @@ var (
 
 func TestConformance(t *testing.T) {
 	tclog.SetDefault(tclog.NewNoopLogger()) // no testcontainers banner in the cell's output
+	// kmconform's output is often a pipe (CI's log collector, tee). Should its reader die with kmconform, a
+	// write would kill the suite by SIGPIPE before it tore the cell down; ignored, the write just fails.
+	signal.Ignore(syscall.SIGPIPE)
 	RegisterFailHandler(Fail)
 	if *configPath == "" {
 		t.Skip("the conformance suite runs through 'kmconform run' (make conformance), which gives it -kmconform.config")
@@ -79,7 +85,11 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		if err := fixtures.Close(ctx); err != nil {
 			GinkgoWriter.Printf("removing fixtures: %s\n", session.Redact(err.Error()))
 		}
-		Expect(session.Close(ctx)).To(Succeed(), "tear down the cell")
+		err := session.Close(ctx)
+		if err != nil {
+			run.teardownFailed(session.Redact(err.Error()))
+		}
+		Expect(err).To(Succeed(), "tear down the cell")
 	}, NodeTimeout(5*time.Minute))
 
 	err = session.Start(ctx, GinkgoWriter)
@@ -132,8 +142,21 @@ func runCheck(ctx SpecContext, ch *checks.Check) {
 		run.record(ch, v, checks.Run{})
 		Skip(v.Message)
 	}
-	r := checks.Execute(ctx, ch, session.Env, fixtures, GinkgoWriter)
+	// A product that stops on its own ends the check at once: nothing it waits for can come any more.
+	cctx, cancel := context.WithCancelCause(ctx)
+	stop := session.Watch(func(d *cellrun.NodeDown) { cancel(d.Cause) })
+	r := checks.Execute(cctx, ch, session.Env, fixtures, GinkgoWriter)
+	stop()
+	cancel(nil)
 	v := checks.Judge(session.Cell, ch, r)
+	if d := session.Down(); d != nil {
+		// The environment failed, not the product's conformance: the check proves nothing, the rest cannot run.
+		msg := d.During(ch.Area + " checks (check " + ch.ID + ")")
+		v = checks.Verdict{Outcome: results.Error, Message: session.Redact(msg)}
+		run.record(ch, v, r)
+		run.abort(v.Message)
+		AbortSuite(v.Message)
+	}
 	run.record(ch, v, r)
 	for name, value := range r.Measurements {
 		AddReportEntry(name, value)
