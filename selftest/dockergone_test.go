@@ -88,7 +88,7 @@ func TestDockerDisappearingMidRun(t *testing.T) {
 	t.Cleanup(func() { expectNothingLeftAfterClean(t, id) })
 	cmd, out, reports := startRun(t, "[revocation.jwt.gateway]", []string{"DOCKER_HOST=unix://" + proxy.path},
 		"run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", id,
-		"--label-filter", "area:revocation", "--sim-fault", "apim-notify-ignores-revocation", "--interval", "revocation=60s/100ms")
+		"--label-filter", "id:revocation.jwt.gateway", "--sim-fault", "apim-notify-ignores-revocation", "--interval", "revocation=60s/100ms")
 	time.Sleep(300 * time.Millisecond)
 	proxy.Stop()
 	gone := time.Now()

@@ -90,7 +90,7 @@ func TestKnownFailureForAnotherReasonIsARegression(t *testing.T) {
     link: https://example.invalid/selftest
 `
 	r := simRun(t, "--matrix", matrixWith(t, entry), "--inject-fault", "no-jar", "--interval", "revocation=2s/10ms",
-		"--label-filter", "area:revocation")
+		"--label-filter", "id:revocation.jwt.gateway")
 	if r.exit != 1 {
 		t.Fatalf("exit %d, want 1; output:\n%s", r.exit, r.output)
 	}

@@ -344,7 +344,7 @@ func TestProductDyingMidRun(t *testing.T) {
 	// The product fault keeps the revocation check waiting (API-M never acts on the revocation), so that
 	// API-M is killed while a check waits on it, not between checks.
 	cmd, out, reports := startRun(t, "[revocation.jwt.gateway]", nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0",
-		"--label-filter", "area:revocation", "--sim-fault", "apim-notify-ignores-revocation", "--interval", "revocation=60s/100ms")
+		"--label-filter", "id:revocation.jwt.gateway", "--sim-fault", "apim-notify-ignores-revocation", "--interval", "revocation=60s/100ms")
 	time.Sleep(300 * time.Millisecond)
 	if err := syscall.Kill(kmsimPID(t, "apim"), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -389,7 +389,7 @@ func TestProductContainerDyingMidRun(t *testing.T) {
 	requireDocker(t)
 	id := runID(t)
 	cmd, out, reports := startRun(t, "[revocation.jwt.gateway]", nil, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0",
-		"--run-id", id, "--label-filter", "area:revocation", "--sim-fault", "apim-notify-ignores-revocation", "--interval", "revocation=60s/100ms")
+		"--run-id", id, "--label-filter", "id:revocation.jwt.gateway", "--sim-fault", "apim-notify-ignores-revocation", "--interval", "revocation=60s/100ms")
 	time.Sleep(300 * time.Millisecond)
 	if out, err := exec.Command("docker", "kill", "kmconform-"+id+"-"+cellName+"-wso2am").CombinedOutput(); err != nil {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
