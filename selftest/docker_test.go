@@ -132,7 +132,7 @@ func interrupt(t *testing.T, sig syscall.Signal, args ...string) string {
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		seen.WriteString(sc.Text() + "\n")
-		if !sent && strings.Contains(sc.Text(), "[setup 7/10]") {
+		if !sent && strings.Contains(sc.Text(), "wait until IS, API-M and the backend are ready") {
 			_ = syscall.Kill(-cmd.Process.Pid, sig)
 			sent = true
 		}

@@ -37,7 +37,8 @@ func TestMatrixReportSeparatesKnownIncompatibilities(t *testing.T) {
 	}
 
 	// A regression in one cell turns the rebuilt report red.
-	bad := kmconform(t, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "open-api", "--reports", reports)
+	bad := kmconform(t, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "open-api", "--reports", reports,
+		"--interval", "revocation=3s/10ms,gateway-propagation=3s/50ms")
 	if bad.exit != 1 {
 		t.Fatalf("faulty cell: exit %d; output:\n%s", bad.exit, bad.output)
 	}

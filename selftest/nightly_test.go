@@ -226,7 +226,7 @@ func workFolders(t *testing.T) []string {
 func TestKilledRunThenClean(t *testing.T) {
 	t.Run("kmconform alone", func(t *testing.T) {
 		// The suite is told by the kernel (parent-death signal) and tears the cell down by itself.
-		cmd, out, reports := startRun(t, "[setup 10/10]", nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
+		cmd, out, reports := startRun(t, "publish the API restricted to the IS Key Manager", nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
 		suite := suitePID(t, reports)
 		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
@@ -265,7 +265,7 @@ func TestKilledRunThenClean(t *testing.T) {
 		w.Close()
 		var seen strings.Builder
 		buf := make([]byte, 4096)
-		for !strings.Contains(seen.String(), "[setup 10/10]") {
+		for !strings.Contains(seen.String(), "publish the API restricted to the IS Key Manager") {
 			n, err := r.Read(buf)
 			if err != nil {
 				t.Fatalf("the run ended before its setup did:\n%s", seen.String())
@@ -285,7 +285,7 @@ func TestKilledRunThenClean(t *testing.T) {
 	})
 	t.Run("kmconform and its suite", func(t *testing.T) {
 		// A CI runner's timeout kills everything at once: nothing tears down, the work folder stays.
-		cmd, out, reports := startRun(t, "[setup 10/10]", nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
+		cmd, out, reports := startRun(t, "publish the API restricted to the IS Key Manager", nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0")
 		suite := suitePID(t, reports)
 		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
 		_ = syscall.Kill(-suite, syscall.SIGKILL) // the suite's process group: the suite and its kmsim processes

@@ -196,7 +196,10 @@ func TestPlanReadsALocalImage(t *testing.T) {
 	if !strings.Contains(node.DefaultsFrom, "image "+apimImage+" (read from a created, never started, container)") {
 		t.Fatalf("the official plan did not read the local image: %s", node.DefaultsFrom)
 	}
-	if node.Files[0].Content != sim.Nodes[1].Files[0].Content {
+	// The introspection cache TTL differs by design: simulator targets shorten it (harness/cellrun).
+	ttl := regexp.MustCompile(`token_expiry_time = \d+`)
+	same := func(s string) string { return ttl.ReplaceAllString(s, "token_expiry_time = <ttl>") }
+	if same(node.Files[0].Content) != same(sim.Nodes[1].Files[0].Content) {
 		t.Errorf("the deployment.toml merged from the image differs from the one merged from kmsim init-home:\n%s\n---\n%s",
 			node.Files[0].Content, sim.Nodes[1].Files[0].Content)
 	}

@@ -313,8 +313,12 @@ func (a *attachRun) publishAPI(ctx context.Context) error {
 	dto["context"] = strings.TrimRight(fmt.Sprint(dto["context"]), "/") + "-" + suffix
 	dto["keyManagers"] = []string{e.KeyManager.Name}
 	if a.o.BackendURL != "" {
-		endpoint := map[string]any{"url": a.o.BackendURL}
-		dto["endpointConfig"] = map[string]any{"endpoint_type": "http", "production_endpoints": endpoint, "sandbox_endpoints": endpoint}
+		// As in the documented plan, the sandbox endpoint is the same backend under another path, so that a
+		// check can tell which endpoint a key type reached (the backend must answer any path, as kmsim's echo
+		// backend does).
+		dto["endpointConfig"] = map[string]any{"endpoint_type": "http",
+			"production_endpoints": map[string]any{"url": a.o.BackendURL},
+			"sandbox_endpoints":    map[string]any{"url": strings.TrimRight(a.o.BackendURL, "/") + "-sandbox"}}
 	}
 	api, err := e.APIM.CreateAPI(ctx, dto)
 	if err != nil {
