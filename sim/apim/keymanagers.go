@@ -98,6 +98,10 @@ func (s *Server) kmCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	km.ID = uuid.NewString()
+	if err := s.idpOnCreate(km); err != nil {
+		writeError(w, err)
+		return
+	}
 	s.st.addKM(km)
 	s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s of type %s added", km.Name, km.Type)
 	w.Header().Set("Location", "key-managers/"+km.ID)
@@ -144,6 +148,10 @@ func (s *Server) kmUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		upd.ID = old.ID
+		if err := s.idpOnUpdate(old, upd); err != nil {
+			writeError(w, err)
+			return
+		}
 		// KeyManagerHolder.updateKeyManagerConfiguration: remove the held KM (by its old issuer), then add
 		// it again, which re-puts its issuer (gatewayKMs).
 		s.st.gw.remove(old)
@@ -169,6 +177,7 @@ func (s *Server) kmDelete(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.st.gw.remove(km)
+		s.idpOnDelete(km)
 		for i, k := range s.st.kms {
 			if k == km {
 				s.st.kms = append(s.st.kms[:i], s.st.kms[i+1:]...)

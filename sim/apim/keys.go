@@ -104,6 +104,13 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 			"Key Manager doesn't support generating OAuth applications"))
 		return
 	}
+	if s.opt.Faults.On("apim-keygen-enforces-grant-types") && km.Type != typeDefault {
+		if missing := unlistedGrants(km, req.GrantTypesToBeSupported); len(missing) > 0 {
+			s.mu.Unlock()
+			writeError(w, badRequest(fmt.Sprintf("Grant type(s) %s not supported by Key Manager %s", strings.Join(missing, ", "), km.Name)))
+			return
+		}
+	}
 	for _, m := range s.st.mappingsOf(app.ID) {
 		if m.KMID == km.ID && m.KeyType == req.KeyType {
 			s.mu.Unlock()
@@ -288,4 +295,17 @@ func (s *Server) generateToken(w http.ResponseWriter, r *http.Request) {
 	validity, _ := strconv.ParseInt(fmt.Sprint(tr["expires_in"]), 10, 64)
 	writeJSON(w, http.StatusOK, map[string]any{"accessToken": tr["access_token"],
 		"tokenScopes": strings.Fields(str(tr["scope"])), "validityTime": validity})
+}
+
+// unlistedGrants are the requested grants the KM's availableGrantTypes lacks; API-M does not enforce them
+// (api-manager-4.md §2.2), only fault apim-keygen-enforces-grant-types reads this.
+func unlistedGrants(km *keyManager, requested []string) []string {
+	listed, _ := km.Props["grant_types"].([]any)
+	var out []string
+	for _, g := range requested {
+		if !slices.ContainsFunc(listed, func(l any) bool { return str(l) == g }) {
+			out = append(out, g)
+		}
+	}
+	return out
 }

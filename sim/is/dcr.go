@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 )
 
 const dcrPath = "/api/identity/oauth2/dcr/v1.1/register"
@@ -173,6 +174,11 @@ func (s *server) dcrCreate(w http.ResponseWriter, r *http.Request) {
 	req, fields, err := decodeDCR(r, s.p.dcrFields)
 	if err != nil {
 		dcrError(w, "invalid_client_metadata", err.Error())
+		return
+	}
+	if s.faults.On("is-dcr-refuses-token-exchange") && slices.Contains(req.GrantTypes, grantTokenExchange) {
+		// fault is-dcr-refuses-token-exchange: the regression older IS DCRs had (api-manager#1371).
+		dcrError(w, "invalid_client_metadata", "Invalid grant type : "+grantTokenExchange)
 		return
 	}
 	name := ""
