@@ -39,7 +39,9 @@ type trustedIdP struct {
 	enabled   bool
 }
 
-func exchangesTokens(km *keyManager) bool { return km.TokenType == "EXCHANGED" || km.TokenType == "BOTH" }
+func exchangesTokens(km *keyManager) bool {
+	return km.TokenType == "EXCHANGED" || km.TokenType == "BOTH"
+}
 
 var idpNameUnsafe = regexp.MustCompile(`[^a-zA-Z0-9-_.]`)
 
