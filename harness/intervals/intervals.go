@@ -27,6 +27,7 @@ const (
 	SetupRetry         = "setup-retry"         // transient setup errors (DCR not yet deployed, revision 500s)
 	GatewayPropagation = "gateway-propagation" // a newly deployed API or subscription reaches the gateway
 	Revocation         = "revocation"          // a revoked token is refused by the gateway (WSO2 IV2 polls 30 s)
+	TokenExpiry        = "token-expiry"        // a short-lived token passes its exp (IS counts lifetimes in whole seconds)
 )
 
 var defaults = map[string]Interval{
@@ -38,6 +39,7 @@ var defaults = map[string]Interval{
 	SetupRetry:         {3 * time.Minute, 2 * time.Second},
 	GatewayPropagation: {2 * time.Minute, 500 * time.Millisecond},
 	Revocation:         {30 * time.Second, 100 * time.Millisecond},
+	TokenExpiry:        {30 * time.Second, 100 * time.Millisecond},
 }
 
 var (

@@ -83,6 +83,9 @@ type ISBlock struct {
 // APIMBlock is the data rendered into API-M's deployment.toml block.
 type APIMBlock struct {
 	TLSKeyStore, StoreType, StorePassword string
+	// TokenExchangeDisabled turns API-M's token-exchange grant off ([oauth.grant_type.token_exchange]
+	// enable = false); every default deployment.toml of 4.3–4.7 enables it, and the documentation leaves it.
+	TokenExchangeDisabled bool
 }
 
 // Trust says which trust stores receive the run's CA.
@@ -108,6 +111,9 @@ type Plan struct {
 	API map[string]any
 	// AppGrantTypes are the grants the base applications' keys are generated with.
 	AppGrantTypes []string
+	// Grants is how the grants checks' fixtures set up identity providers and the token-exchange Key
+	// Manager (grants.go).
+	Grants Grants
 	// Faults lists the setup faults applied to this plan, in order.
 	Faults []string
 }
@@ -147,6 +153,7 @@ func Documented(cell matrix.Cell, jar JAR) (*Plan, error) {
 		KeyManager:    KeyManagerPayload(cell.APIM, DocumentedIssuer),
 		API:           api,
 		AppGrantTypes: []string{"client_credentials", "password", "refresh_token"},
+		Grants:        DocumentedGrants(),
 	}, nil
 }
 
