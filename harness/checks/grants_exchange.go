@@ -143,7 +143,7 @@ var exchangeAPIM = &Check{
 		"that keeps the subject and calls an API of the Resident Key Manager",
 	Refs: []string{"RFC 8693 §2", "RFC 9068 §2.1", docsTokenExchange, adminTokenType,
 		"WSO2 IS 7 Key Manager suite rows 46, 58, 59, 61, 70"},
-	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.ISApp.Name},
+	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults: []Proof{
 		{"exchange-km-direct", "tokenType DIRECT"},
 		{"apim-token-exchange-disabled", "disabled server-wide"},
@@ -151,7 +151,7 @@ var exchangeAPIM = &Check{
 	},
 	Run: func(c *C) {
 		e := c.Env
-		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.ISApp)
+		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.SubjectClient)
 		km := newExchangeKM(c, subject, nil)
 		stored, err := e.APIM.GetKeyManager(c.ctx, km.ID)
 		c.NoErr(err, "read Key Manager %s back", km.Name)
@@ -204,11 +204,11 @@ var exchangeAPIMPEM = &Check{
 	Title: "token exchange at API-M with a PEM-pinned EXCHANGED Key Manager: a stale certificate is refused, and updating the Key Manager " +
 		"to IS's signing certificate makes the exchange work",
 	Refs:     []string{"RFC 8693 §2.2.2", docsTokenExchange, adminTokenType, "WSO2 IS 7 Key Manager suite rows 58, 64"},
-	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.ISApp.Name},
+	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-exchange-idp-not-updated", "update"}},
 	Run: func(c *C) {
 		e := c.Env
-		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.ISApp)
+		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.SubjectClient)
 		stale, err := assertion.SelfSigned("kmconform-stale-signing-cert", 24*time.Hour)
 		c.NoErr(err, "make a certificate IS does not sign with")
 		km := newExchangeKM(c, subject, &wso2am.Certificates{Type: "PEM", Value: base64.StdEncoding.EncodeToString(stale.CertPEM)})
@@ -236,10 +236,10 @@ var exchangeAPIMExpired = &Check{
 	ID: "grants.token-exchange.apim.expired", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: an expired IS subject token is refused with 400 (the same token was exchanged before it expired)",
 	Refs:     []string{"RFC 8693 §2.2.2", "RFC 7519 §4.1.4", docsTokenExchange, "WSO2 IS 7 Key Manager suite row 63"},
-	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.ShortLivedApp.Name},
+	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.ShortLivedClient.Name},
 	Faults:   []Proof{{"apim-exchange-ignores-expiry", "expired"}},
 	Run: func(c *C) {
-		app, short := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.ShortLivedApp)
+		app, short := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.ShortLivedClient)
 		km := newExchangeKM(c, short, nil)
 		st := subjectToken(c, short)
 		_, claims, err := tokens.Peek(st)
@@ -284,10 +284,10 @@ var exchangeAPIMAltered = &Check{
 	ID: "grants.token-exchange.apim.altered", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: an IS subject token whose sub was altered after signing is refused with 400",
 	Refs:     []string{"RFC 8693 §2.2.2", "RFC 7515 §5.2", docsTokenExchange, "WSO2 IS 7 Key Manager suite row 65"},
-	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.ISApp.Name},
+	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-exchange-skips-signature", "altered"}},
 	Run: func(c *C) {
-		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.ISApp)
+		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.SubjectClient)
 		km := newExchangeKM(c, subject, nil)
 		st := subjectToken(c, subject)
 		mustExchange(c, app.AppKeys, km, st)
@@ -304,13 +304,13 @@ var exchangeAPIMNoSubject = &Check{
 	ID: "grants.token-exchange.apim.no-subject", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: a request without subject_token is refused with 400 invalid_request",
 	Refs:     []string{"RFC 8693 §2.1 (subject_token REQUIRED)", "RFC 6749 §5.2", docsTokenExchange, "WSO2 IS 7 Key Manager suite row 66"},
-	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.ISApp.Name},
+	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults: []Proof{
 		{"apim-token-exchange-disabled", "disabled server-wide"},
 		{"exchange-km-direct", "tokenType DIRECT"},
 	},
 	Run: func(c *C) {
-		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.ISApp)
+		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.SubjectClient)
 		km := newExchangeKM(c, subject, nil)
 		mustExchange(c, app.AppKeys, km, subjectToken(c, subject))
 		_, err := exchangeAt(c, app.AppKeys, wso2am.ExchangeRequest{OmitSubjectToken: true})
@@ -328,11 +328,11 @@ var exchangeAPIMUntrusted = &Check{
 	ID: "grants.token-exchange.apim.untrusted", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: once the EXCHANGED Key Manager is deleted, IS's issuer is untrusted and its tokens are refused with 400",
 	Refs:     []string{"RFC 8693 §2.2.2", docsTokenExchange, adminTokenType, "WSO2 IS 7 Key Manager suite row 69"},
-	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.ISApp.Name},
+	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-exchange-keeps-deleted-idp", "still trusts"}},
 	Run: func(c *C) {
 		e := c.Env
-		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.ISApp)
+		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.SubjectClient)
 		km := newExchangeKM(c, subject, nil)
 		mustExchange(c, app.AppKeys, km, subjectToken(c, subject))
 		c.NoErr(e.APIM.DeleteKeyManager(c.ctx, km.ID), "delete Key Manager %s", km.Name)
@@ -349,10 +349,10 @@ var exchangeAPIMUngranted = &Check{
 	ID: "grants.token-exchange.apim.ungranted", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: an application whose keys lack the grant is refused with 400 unauthorized_client",
 	Refs:     []string{"RFC 6749 §5.2 (unauthorized_client)", docsTokenExchange, "WSO2 IS 7 Key Manager suite row 67"},
-	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.NoExchangeApp.Name, fixture.ISApp.Name},
+	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.NoExchangeApp.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-exchange-ignores-app-grants", "lack the grant"}},
 	Run: func(c *C) {
-		app, without, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.NoExchangeApp), Shared(c, fixture.ISApp)
+		app, without, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.NoExchangeApp), Shared(c, fixture.SubjectClient)
 		km := newExchangeKM(c, subject, nil)
 		mustExchange(c, app.AppKeys, km, subjectToken(c, subject))
 		_, err := exchangeAt(c, without, wso2am.ExchangeRequest{SubjectToken: subjectToken(c, subject)})
@@ -371,11 +371,11 @@ var exchangeAPIMMalformedCert = &Check{
 	Title: "token exchange at API-M: an EXCHANGED Key Manager whose PEM certificate is not X.509 is refused at registration (400), " +
 		"and IS's tokens stay untrusted",
 	Refs:     []string{docsTokenExchange, adminTokenType, "carbon-apimgt ExceptionCodes.IDP_ADDING_FAILED (900611)", "WSO2 IS 7 Key Manager suite row 68"},
-	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.ISApp.Name},
+	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-accepts-malformed-idp-cert", "not an X.509 certificate"}},
 	Run: func(c *C) {
 		e := c.Env
-		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.ISApp)
+		app, subject := Shared(c, fixture.ExchangeAppFixture), Shared(c, fixture.SubjectClient)
 		// Positive control: the same registration with IS's signing certificate is accepted.
 		good := newExchangeKM(c, subject, &wso2am.Certificates{Type: "PEM", Value: signingCertPEM(c, subjectToken(c, subject))})
 		c.NoErr(e.APIM.DeleteKeyManager(c.ctx, good.ID), "delete Key Manager %s", good.Name)
