@@ -173,7 +173,10 @@ func TestDocumentedSetupPassesEveryCheck(t *testing.T) {
 		t.Errorf("results.json lists %d checks, the catalogue %d", got, len(all))
 	}
 	for _, s := range r.results.Specs {
-		if s.Outcome != results.Passed {
+		// A known failure the matrix lists for this cell (with its link) is what the documented setup gives
+		// there, e.g. field-failures #21 on IS 7.1.
+		known := s.Outcome == results.XFail && strings.Contains(s.Message, "XFAIL (http")
+		if s.Outcome != results.Passed && !known {
 			t.Errorf("%s: %s: %s", s.ID, s.Outcome, s.Message)
 		}
 		if s.Area == "" || s.Capability == "" || s.Title == "" || len(s.Refs) == 0 {

@@ -24,7 +24,7 @@ import (
 func init() {
 	register(grantClientCredentials, grantPassword, grantRefreshToken, grantAuthorizationCode, grantAuthorizationCodePKCE,
 		grantDeviceCode, grantJWTBearer, grantSAML2Bearer, grantTokenExchangeIS, grantTokenExchangeUngranted, grantNTLM,
-		grantKeygenDocumentedSet, grantKeygenUnlistedGrant, grantIDTokenTypeHeader)
+		grantKeygenDocumentedSet, grantKeygenUnlistedGrant, grantKeygenCallbacks, grantIDTokenTypeHeader)
 }
 
 const docsGrantTypes = "API-M docs: Configure WSO2 IS 7 as a Key Manager (grant types)"
@@ -428,6 +428,30 @@ var grantKeygenUnlistedGrant = &Check{
 		c.NoErr(err, "read the client IS registered for application %s", n.App.Name)
 		if !slices.Contains(client.GrantTypes, unlisted) {
 			c.Failf("IS's client %s lacks %s although API-M accepted it at key generation: %v", client.ClientName, unlisted, client.GrantTypes)
+		}
+	},
+}
+
+// field-failures #21 (wso2/api-manager#4679, open): the devportal sends several callback URLs as
+// regexp=(a|b), the connector passes that on as a redirect URI, and IS 7.1's DCR answers 400. The matrix
+// lists the cells where that is known.
+var grantKeygenCallbacks = &Check{
+	ID: "grants.keygen.callbacks", Area: "grants", Capability: "grant.keygen.callbacks", Level: SHOULD,
+	Title:    "key generation with two callback URLs (the devportal's regexp=(a|b) form) succeeds and IS's client accepts both",
+	Refs:     []string{"wso2/api-manager#4679", "wso2/product-apim#9328", "field-failures #21", "API-M docs: callback URL regular expressions"},
+	Fixtures: []string{fixture.CodeApp.Name, fixture.CallbacksApp.Name},
+	Faults:   []Proof{{"no-trust", "TLS trust is missing"}},
+	Run: func(c *C) {
+		e := c.Env
+		// Positive control: keys with one callback URL are generated.
+		Shared(c, fixture.CodeApp)
+		app := Shared(c, fixture.CallbacksApp)
+		client, err := e.IS.GetApp(c.ctx, app.ConsumerKey)
+		c.NoErr(err, "read the client IS registered for application %s", app.Name)
+		for _, u := range []string{fixture.GrantsCallbackURL, fixture.GrantsCallbackURL2} {
+			if !slices.ContainsFunc(client.RedirectURIs, func(r string) bool { return r == u || strings.Contains(r, u) }) {
+				c.Failf("IS's client %s does not accept callback URL %s: its redirect URIs are %v", client.ClientName, u, client.RedirectURIs)
+			}
 		}
 	},
 }
