@@ -155,7 +155,10 @@ var exchangeAPIM = &Check{
 		km := newExchangeKM(c, subject, nil)
 		stored, err := e.APIM.GetKeyManager(c.ctx, km.ID)
 		c.NoErr(err, "read Key Manager %s back", km.Name)
-		c.Logf("Key Manager %s stored with tokenType %s and alias %q", stored.Name, stored.TokenType, stored.Alias)
+		if want := e.Plan.Grants.ExchangeTokenType; stored.TokenType != want || stored.Alias != subject.ConsumerKey {
+			c.Failf("API-M stored Key Manager %s with tokenType %q and alias %q, registered with %q and the subject client's id (WSO2 suite row 46)",
+				stored.Name, stored.TokenType, stored.Alias, want)
+		}
 		st := subjectToken(c, subject)
 		// Positive control: the subject token is a valid IS token.
 		verified, err := tokens.Verify(c.ctx, e.HTTP, e.Discovery.JWKSURI, st, e.Discovery.Issuer)
