@@ -3,6 +3,7 @@ package selftest
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,11 @@ func TestMatrixReportSeparatesKnownIncompatibilities(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no Markdown report: %v", err)
 	}
-	for _, want := range []string{"| 7.0.0 | PASS 4/4 | KNOWN 3, PASS 1 |", "## Known incompatibilities", "ext_allowed_audience", "revocation-latency-ms"} {
+	// Counts change with every check added: 4.5.0 passes all, 4.6.0 has known failures and passes.
+	if row := regexp.MustCompile(`\| 7\.0\.0 \| PASS (\d+)/(\d+) \| KNOWN \d+, PASS \d+ \|`).FindStringSubmatch(string(md)); row == nil || row[1] != row[2] {
+		t.Errorf("matrix.md lacks the row \"| 7.0.0 | PASS n/n | KNOWN k, PASS p |\":\n%s", md)
+	}
+	for _, want := range []string{"## Known incompatibilities", "ext_allowed_audience", "revocation-latency-ms"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("matrix.md lacks %q:\n%s", want, md)
 		}
