@@ -66,7 +66,9 @@ func TestKnownFixtureIncompatibilityIsXFAIL(t *testing.T) {
 }
 
 func TestKnownCapabilityFailureIsXFAIL(t *testing.T) {
-	r := simRun(t, "--matrix", matrixWith(t, restrictionKnownFailure), "--inject-fault", "open-api")
+	// Only the check the expectation names: open-api also makes other checks fail for their own reasons
+	// (revocation.opaque.gateway: the gateway elects the Resident Key Manager for opaque tokens).
+	r := simRun(t, "--matrix", matrixWith(t, restrictionKnownFailure), "--inject-fault", "open-api", "--label-filter", "id:mismatch.resident-token")
 	if r.exit != 0 {
 		t.Fatalf("exit %d; output:\n%s", r.exit, r.output)
 	}

@@ -186,8 +186,19 @@ func TestDocumentedSetupPassesEveryCheck(t *testing.T) {
 	if r.results.SchemaVersion != results.SchemaVersion || r.results.Target != "sim" || r.results.Setup.Outcome != results.Passed {
 		t.Errorf("results.json header: %+v", r.results)
 	}
-	if latency := r.spec(t, "revocation.jwt.gateway").Measurements["revocation-latency-ms"]; latency <= 0 {
+	if latency, ok := r.spec(t, "revocation.jwt.gateway").Measurements["revocation-latency-ms"]; !ok || latency <= 0 {
 		t.Errorf("revocation latency = %v, want milliseconds", latency)
+	}
+	// The matrix report reads the latency distribution from these names (revocation.latency).
+	dist := r.spec(t, "revocation.latency").Measurements
+	for _, m := range []string{"revocation-latency-p50-ms", "revocation-latency-p95-ms", "revocation-latency-max-ms"} {
+		if dist[m] <= 0 {
+			t.Errorf("revocation.latency: %s = %v, want milliseconds", m, dist[m])
+		}
+	}
+	if n := dist["revocation-latency-samples"]; n < 10 || dist["revocation-latency-p50-ms"] > dist["revocation-latency-p95-ms"] ||
+		dist["revocation-latency-p95-ms"] > dist["revocation-latency-max-ms"] {
+		t.Errorf("revocation.latency: %v, want at least 10 samples and p50 <= p95 <= max", dist)
 	}
 	for _, f := range []string{"results.json", "junit.xml", "http-transcript.log", "evidence/wso2is.log", "evidence/wso2am-deployment.toml", "evidence/wso2is-deployment.toml"} {
 		if _, err := os.Stat(filepath.Join(r.report, f)); err != nil {

@@ -32,7 +32,7 @@ func (c *cellFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.ISImage, "is-image", os.Getenv("KMCONFORM_IS_IMAGE"), "IS image instead of the matrix's wso2/wso2is:<version> (env KMCONFORM_IS_IMAGE)")
 	fs.StringVar(&cfg.APIMImage, "apim-image", os.Getenv("KMCONFORM_APIM_IMAGE"), "API-M image instead of the matrix's wso2/wso2am:<version> (env KMCONFORM_APIM_IMAGE)")
 	fs.StringVar(&cfg.NotificationJAR, "notification-jar", os.Getenv("KMCONFORM_NOTIFICATION_JAR"), "local notification handler JAR instead of downloading it (env KMCONFORM_NOTIFICATION_JAR)")
-	fs.StringVar(&cfg.NotificationJARVersion, "notification-jar-version", "", "version of wso2is.notification.event.handlers to download (default 2.1.3)")
+	fs.StringVar(&cfg.NotificationJARVersion, "notification-jar-version", "", "version of wso2is.notification.event.handlers to download (default: the version the API-M release's documentation names, fixtures/matrix.yaml notificationJar)")
 	fs.StringVar(&cfg.MavenRepo, "maven-repo", os.Getenv("KMCONFORM_MAVEN_REPO"), "Maven repository to download the notification JAR from instead of WSO2's (env KMCONFORM_MAVEN_REPO)")
 	fs.BoolVar(&cfg.KeepWorkDir, "keep-work-dir", false, "keep the simulator's product homes after the run (target sim)")
 	fs.StringVar(&cfg.RunID, "run-id", "", "label for everything this run creates on Docker (default: generated); containers carry kmconform.run=<run-id>-<cell>")

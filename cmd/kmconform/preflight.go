@@ -21,7 +21,7 @@ import (
 // process then reads.
 func preflight(cfg *cellrun.Config, cell matrix.Cell, progress io.Writer) error {
 	if cfg.Target == cellrun.TargetOfficial {
-		if err := resolveJAR(cfg, progress); err != nil {
+		if err := resolveJAR(cfg, cell, progress); err != nil {
 			return err
 		}
 	}
@@ -47,11 +47,8 @@ func checkEngine(cfg cellrun.Config) error {
 	return nil
 }
 
-func resolveJAR(cfg *cellrun.Config, progress io.Writer) error {
-	version := cfg.NotificationJARVersion
-	if version == "" {
-		version = notifjar.DefaultVersion
-	}
+func resolveJAR(cfg *cellrun.Config, cell matrix.Cell, progress io.Writer) error {
+	version := cfg.JARVersion(cell)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	path, err := notifjar.Source{LocalPath: cfg.NotificationJAR, RepoURL: cfg.MavenRepo}.Fetch(ctx, version)

@@ -20,6 +20,7 @@ import (
 	"github.com/kmconform/kmconform/harness/fixture"
 	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/matrix"
+	"github.com/kmconform/kmconform/harness/notifjar"
 	"github.com/kmconform/kmconform/harness/setup"
 )
 
@@ -82,6 +83,17 @@ func (c Config) OfficialImages(cell matrix.Cell) map[containers.Product]string {
 		containers.IS:   pick(c.ISImage, cell.IS.Image),
 		containers.APIM: pick(c.APIMImage, cell.APIM.Image),
 	}
+}
+
+// JARVersion is the notification handler version to deploy: --notification-jar-version, else the one the
+// cell's API-M documentation names (matrix notificationJar), else notifjar.DefaultVersion.
+func (c Config) JARVersion(cell matrix.Cell) string {
+	for _, v := range []string{c.NotificationJARVersion, cell.APIM.NotificationJar} {
+		if v != "" {
+			return v
+		}
+	}
+	return notifjar.DefaultVersion
 }
 
 // UsesDocker reports whether the target runs containers.

@@ -71,7 +71,7 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 	if err := os.MkdirAll(cfg.ReportDir, 0o755); err != nil {
 		return fmt.Errorf("create report folder: %w", err)
 	}
-	jar, err := s.notificationJAR(ctx, progress)
+	jar, err := s.notificationJAR(ctx, progress, cfg.JARVersion(s.Cell), cfg.NotificationJAR)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,15 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 	if s.Plan, err = plan.Documented(s.Cell, jar); err != nil {
 		return err
 	}
+	if cfg.Target != TargetOfficial {
+		// The simulator's introspection cache honours the same setting; a shorter TTL keeps the
+		// introspection-mode checks of kmconform's own self-test quick.
+		s.Plan.APIM.TokenExpiryTime = plan.SimIntrospectionCacheTTL
+	}
 	faults.Apply(s.Plan, s.Checked.SetupFaults, progress)
+	if err := s.refetchJAR(ctx, progress); err != nil {
+		return err
+	}
 	for _, f := range s.Checked.ProductFaults {
 		fmt.Fprintf(progress, "  simulator fault %s: %s\n", f.Name, f.Doc)
 	}
@@ -154,30 +162,20 @@ func (s *Session) images(ctx context.Context, progress io.Writer) (map[container
 	return images, nil
 }
 
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// notificationJAR is the handler JAR for IS. Simulator targets get a stand-in, named as such (the
-// simulator checks that the handler class is present, never its bytecode); the official images get the
-// real JAR from WSO2's Maven repository (checked against its published checksum and cached) or from a
-// local file.
-func (s *Session) notificationJAR(ctx context.Context, progress io.Writer) (plan.JAR, error) {
-	v := firstNonEmpty(s.Config.NotificationJARVersion, notifjar.DefaultVersion)
-	if s.Config.Target != TargetOfficial && s.Config.NotificationJAR == "" {
+// notificationJAR is the handler JAR for IS, in version v. Simulator targets get a stand-in, named as such
+// (the simulator checks that the handler class is present, never its bytecode); the official images get
+// the real JAR from WSO2's Maven repository (checked against its published checksum and cached) or from a
+// local file. local is the --notification-jar file ("" to download).
+func (s *Session) notificationJAR(ctx context.Context, progress io.Writer, v, local string) (plan.JAR, error) {
+	if s.Config.Target != TargetOfficial && local == "" {
 		content, err := notifjar.StandIn(v)
 		if err != nil {
 			return plan.JAR{}, fmt.Errorf("build the stand-in notification JAR: %w", err)
 		}
-		return plan.JAR{Name: notifjar.StandInFileName(v), Content: content, Source: "kmconform's stand-in (simulator only)"}, nil
+		return plan.JAR{Name: notifjar.StandInFileName(v), Content: content, Source: "kmconform's stand-in (simulator only)", Version: v}, nil
 	}
 	fmt.Fprintf(progress, "notification handler JAR %s\n", notifjar.FileName(v))
-	path, err := notifjar.Source{LocalPath: s.Config.NotificationJAR, RepoURL: s.Config.MavenRepo}.Fetch(ctx, v)
+	path, err := notifjar.Source{LocalPath: local, RepoURL: s.Config.MavenRepo}.Fetch(ctx, v)
 	if err != nil {
 		return plan.JAR{}, err
 	}
@@ -186,10 +184,28 @@ func (s *Session) notificationJAR(ctx context.Context, progress io.Writer) (plan
 		return plan.JAR{}, fmt.Errorf("read the notification JAR: %w", err)
 	}
 	name := notifjar.FileName(v)
-	if s.Config.NotificationJAR != "" {
-		name = filepath.Base(s.Config.NotificationJAR)
+	if local != "" {
+		name = filepath.Base(local)
+		// A local file is whatever version its manifest says.
+		if mv, err := notifjar.Version(content); err == nil {
+			v = mv
+		}
 	}
-	return plan.JAR{Name: name, Content: content, Source: path}, nil
+	return plan.JAR{Name: name, Content: content, Source: path, Version: v}, nil
+}
+
+// refetchJAR honours a setup fault that asked for another handler version than the documented one (it
+// leaves the plan's JAR without content): that version is fetched, never the local file.
+func (s *Session) refetchJAR(ctx context.Context, progress io.Writer) error {
+	if !s.Plan.PlaceJAR || len(s.Plan.JAR.Content) > 0 || s.Plan.JAR.Version == "" {
+		return nil
+	}
+	jar, err := s.notificationJAR(ctx, progress, s.Plan.JAR.Version, "")
+	if err != nil {
+		return err
+	}
+	s.Plan.JAR = jar
+	return nil
 }
 
 // SaveEvidence writes each node's log and applied deployment.toml, redacted, under reports/<cell>/evidence.

@@ -42,7 +42,7 @@ type Check struct {
 	Capability string
 	Title      string
 	// Refs are the clauses and documents it enforces: "RFC 7009 §2", "API-M docs: Configure WSO2 IS 7 as a
-	// Key Manager", "field-failures #1".
+	// Key Manager", "wso2/product-apim#11274". Public sources a user can open.
 	Refs     []string
 	Level    Level
 	Fixtures []string

@@ -152,3 +152,29 @@ func TestExecuteTurnsFailuresPanicsAndFixtureErrorsIntoRuns(t *testing.T) {
 		t.Error("deferred cleanup did not run after a failure")
 	}
 }
+
+var removed []string
+
+// privateCounter is a fixture whose cleanup records that it ran.
+var privateCounter = fixture.Define("test-private-counter", "a fixture of this test",
+	func(ctx context.Context, s *fixture.Set) (string, fixture.Cleanup, error) {
+		return "instance", func(context.Context) error { removed = append(removed, "instance"); return nil }, nil
+	})
+
+func TestAPrivateFixtureIsRemovedWhenItsCheckEnds(t *testing.T) {
+	e := &env.Env{Redactor: &evidence.Redactor{}}
+	fx := fixture.NewSet(e)
+	removed = nil
+	r := Execute(context.Background(), &Check{ID: "issuer.t", Fixtures: []string{privateCounter.Name}, Run: func(c *C) {
+		if v := Private(c, privateCounter); v != "instance" {
+			c.Failf("got %q", v)
+		}
+		c.Failf("the check fails after taking its fixture")
+	}}, e, fx, nil)
+	if !r.Failed || len(removed) != 1 {
+		t.Fatalf("run %+v; cleanups run: %v (want the private instance removed at the end of its check)", r, removed)
+	}
+	if err := fx.Close(context.Background()); err != nil || len(removed) != 1 {
+		t.Errorf("the run's cleanup removed it again: %v %v", removed, err)
+	}
+}

@@ -85,10 +85,14 @@ func Shared[T any](c *C, d fixture.Def[T]) T {
 	return v
 }
 
-// Private creates an instance of a fixture for this check alone (a destructive check).
+// Private creates an instance of a fixture for this check alone (a destructive check); it is removed when
+// the check ends, passed or failed.
 func Private[T any](c *C, d fixture.Def[T]) T {
 	c.mustDeclare(d.Name)
-	v, err := fixture.Private(c.ctx, c.fixtures, d)
+	v, cleanup, err := fixture.Private(c.ctx, c.fixtures, d)
+	if cleanup != nil {
+		c.Defer(func(ctx context.Context) error { return cleanup(ctx) })
+	}
 	c.NoErr(err, "the check needs its own instance of fixture %s", d.Name)
 	return v
 }

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/kmconform/kmconform/containers"
+	"github.com/kmconform/kmconform/harness/docs"
 	"github.com/kmconform/kmconform/harness/evidence"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/plan"
+	"github.com/kmconform/kmconform/harness/results"
 	"github.com/kmconform/kmconform/harness/wso2am"
 	"github.com/kmconform/kmconform/harness/wso2is"
 )
@@ -51,7 +53,12 @@ type Env struct {
 	Discovery *wso2is.Discovery
 	// KeyManager is the IS Key Manager as API-M stores it (read back after registration).
 	KeyManager *wso2am.KeyManager
-	API        *wso2am.API
+	// DocumentationDrift lists the values the API-M release's documentation prints that differ from what IS
+	// serves (results.json documentationDrift); DriftRegistered says which of them the setup registered
+	// with the served value instead.
+	DocumentationDrift []results.Drift
+	DriftRegistered    []docs.Registered
+	API                *wso2am.API
 	// APIPath is the gateway path of plan.APIResource, e.g. /kmconform-echo/1.0.0/ping.
 	APIPath string
 	// CAPEM is the run's CA certificate: what the products' TLS certificates chain to.

@@ -38,7 +38,7 @@ var defaults = map[string]Interval{
 	HTTPRequest:        {30 * time.Second, 0},
 	SetupRetry:         {3 * time.Minute, 2 * time.Second},
 	GatewayPropagation: {2 * time.Minute, 500 * time.Millisecond},
-	Revocation:         {30 * time.Second, 100 * time.Millisecond},
+	Revocation:         {30 * time.Second, 10 * time.Millisecond}, // 10 ms: revocation latency is measured, not just awaited
 	TokenExpiry:        {30 * time.Second, 100 * time.Millisecond},
 }
 

@@ -25,6 +25,9 @@ type IS struct {
 	TrustStore               string `yaml:"trustStore"`
 	AuthorizeAllScopes       bool   `yaml:"authorizeAllScopes"`
 	AllowSystemPrefixForRole bool   `yaml:"allowSystemPrefixForRole"`
+	// JWKSKeys is how many keys IS's JWKS publishes with the GA pack's primary key store: one per
+	// private-key entry (endpoints area).
+	JWKSKeys int `yaml:"jwksKeys"`
 }
 
 // APIM is one API Manager version.
@@ -35,6 +38,13 @@ type APIM struct {
 	ConnectorKeys       []string `yaml:"connectorKeys"`
 	RolesCreation       bool     `yaml:"rolesCreation"`
 	AuthenticationBlock bool     `yaml:"authenticationBlock"`
+	// Docs is the documentation version whose "Configure WSO2 IS 7.x as a Key Manager" page the setup
+	// follows (fixtures/docs/apim-<docs>-is7-endpoints.yaml), e.g. "4.5".
+	Docs string `yaml:"docs"`
+	// NotificationJar is the token-revocation handler JAR version that release's documentation names
+	// (the download default; --notification-jar-version overrides it), NotificationJarSource where it says so.
+	NotificationJar       string `yaml:"notificationJar"`
+	NotificationJarSource string `yaml:"notificationJarSource"`
 }
 
 // Expectation says how one capability, one base setup step or one fixture behaves in the cells it

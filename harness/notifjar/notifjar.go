@@ -34,10 +34,10 @@ const (
 	GroupID    = "org.wso2.km.ext.wso2is"
 	ArtifactID = "wso2is.notification.event.handlers"
 
-	// DefaultVersion is 2.1.3 because that is the version WSO2's current API-M
-	// documentation and WSO2's own IS 7 integration suite deploy; the API-M
-	// 4.4 docs point at the older 2.0.x line (an attachment named
-	// …-2.0.3.12.jar), which predates IS 7.1+.
+	// DefaultVersion is the fallback when the matrix names no version for an
+	// API-M release (fixtures/matrix.yaml notificationJar, the version each
+	// release's documentation names): 2.1.3, the version WSO2's current API-M
+	// documentation and WSO2's own IS 7 integration suite deploy.
 	DefaultVersion = "2.1.3"
 
 	// DefaultRepoURL is WSO2's public Maven releases repository.

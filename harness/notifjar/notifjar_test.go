@@ -363,3 +363,25 @@ func TestMirrorCredentialsNeverReachMessages(t *testing.T) {
 		t.Errorf("the mirror password leaked: %v", err)
 	}
 }
+
+// The stand-in carries its version where a real bundle does, so a check can compare it with the version
+// the API-M release documents.
+func TestStandInVersionIsInItsManifest(t *testing.T) {
+	for _, v := range []string{"2.0.3", "2.1.3"} {
+		jar, err := StandIn(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Version(jar)
+		if err != nil || got != v {
+			t.Errorf("Version(StandIn(%s)) = %q, %v", v, got, err)
+		}
+		m, _ := Manifest(jar)
+		if m["Bundle-SymbolicName"] != ArtifactID {
+			t.Errorf("Bundle-SymbolicName = %q", m["Bundle-SymbolicName"])
+		}
+	}
+	if _, err := Version([]byte("not a zip")); err == nil {
+		t.Error("Version of a non-JAR did not fail")
+	}
+}

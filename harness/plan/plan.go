@@ -15,6 +15,7 @@ import (
 
 	"github.com/kmconform/kmconform/containers"
 	"github.com/kmconform/kmconform/fixtures"
+	"github.com/kmconform/kmconform/harness/docs"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/wso2am"
 )
@@ -65,6 +66,9 @@ type JAR struct {
 	Content []byte
 	// Source says where it came from (Maven URL and checksum, a local file, or the stand-in).
 	Source string
+	// Version is the handler version. A setup fault that sets another version and no Content asks the run
+	// to fetch that version instead (harness/cellrun).
+	Version string
 }
 
 // ISBlock is the data rendered into IS's deployment.toml blocks.
@@ -83,6 +87,11 @@ type ISBlock struct {
 // APIMBlock is the data rendered into API-M's deployment.toml block.
 type APIMBlock struct {
 	TLSKeyStore, StoreType, StorePassword string
+	// TokenExpiryTime is [apim.cache] token_expiry_time in seconds, the TTL of the gateway's
+	// IntrospectionCache (API-M default 900 s). It bounds how long an introspected token stays accepted
+	// after IS revoked it (field-failures #4); kmconform sets it so that the introspection-mode checks
+	// finish (WSO2's own validation-mode suite sets 15). 0 leaves API-M's default.
+	TokenExpiryTime int
 	// TokenExchangeDisabled turns API-M's token-exchange grant off ([oauth.grant_type.token_exchange]
 	// enable = false); every default deployment.toml of 4.3–4.7 enables it, and the documentation leaves it.
 	TokenExchangeDisabled bool
@@ -107,10 +116,19 @@ type Plan struct {
 	Trust    Trust
 	// KeyManager is the registration payload for IS.
 	KeyManager *wso2am.KeyManager
+	// ExtraKeyManagers are registered before KeyManager (empty in the documented setup; a setup fault adds
+	// an earlier registration a user left behind, e.g. one with IS's issuer).
+	ExtraKeyManagers []*wso2am.KeyManager `json:",omitempty"`
+	// Docs is the endpoint table of the API-M release's documentation the payload was filled from.
+	Docs *docs.Table
 	// API is the publisher APIDTO of the API the checks call.
 	API map[string]any
 	// AppGrantTypes are the grants the base applications' keys are generated with.
 	AppGrantTypes []string
+	// PEMCertificate is which IS certificate a Key Manager registered with a PEM certificate instead of a
+	// JWKS gets (validation checks): "" the token-signing certificate IS publishes in its JWKS x5c (the
+	// documented one), PEMFromTLS the TLS certificate IS serves on 9443 (field-failures #24).
+	PEMCertificate string
 	// Grants is how the grants checks' fixtures set up identity providers and the token-exchange Key
 	// Manager (grants.go).
 	Grants Grants
@@ -138,6 +156,16 @@ func Documented(cell matrix.Cell, jar JAR) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cell.APIM.Docs == "" {
+		return nil, fmt.Errorf("API-M %s names no documentation version (docs: in the matrix file)", cell.APIM.Version)
+	}
+	table, err := docs.Load(cell.APIM.Docs)
+	if err != nil {
+		return nil, err
+	}
+	// The release's own page decides the registered values (4.3 prints another authorize endpoint).
+	km := KeyManagerPayload(cell.APIM, DocumentedIssuer)
+	table.Register(km, ISBase)
 	return &Plan{
 		Cell: cell,
 		IS: ISBlock{
@@ -146,11 +174,13 @@ func Documented(cell matrix.Cell, jar JAR) (*Plan, error) {
 			SCIMMeRule: true, EventListener: true, ListenerType: ListenerType, NotifyEndpoint: NotifyEndpoint,
 			NotifyHeader: NotifyHeader,
 		},
-		APIM:          APIMBlock{TLSKeyStore: containers.APIMAlias + ".jks", StoreType: apimStoreType, StorePassword: StorePassword},
+		APIM: APIMBlock{TLSKeyStore: containers.APIMAlias + ".jks", StoreType: apimStoreType, StorePassword: StorePassword,
+			TokenExpiryTime: IntrospectionCacheTTL},
 		JAR:           jar,
 		PlaceJAR:      true,
 		Trust:         Trust{APIMTrustsIS: true, ISTrustsAPIM: true},
-		KeyManager:    KeyManagerPayload(cell.APIM, DocumentedIssuer),
+		KeyManager:    km,
+		Docs:          table,
 		API:           api,
 		AppGrantTypes: []string{"client_credentials", "password", "refresh_token"},
 		Grants:        DocumentedGrants(),

@@ -100,3 +100,32 @@ func TestBlocksLeaveOutWhatThePlanTurnsOff(t *testing.T) {
 		t.Errorf("a plan without listener and /scim2/Me rule still renders them:\n%s", raw)
 	}
 }
+
+// The payload follows the cell's own documentation page (fixtures/docs): the 4.3 page prints the
+// authorize endpoint as /scim2/Me, which the setup registers until drift compensation replaces it.
+func TestDocumentedFollowsTheReleasesPage(t *testing.T) {
+	m, err := matrix.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for apim, authorize := range map[string]string{"4.3.0": "/scim2/Me", "4.4.0": "/oauth2/authorize", "4.7.0": "/oauth2/authorize"} {
+		cell, err := m.Cell("7.1.0", apim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Documented(cell, JAR{Name: "h.jar", Content: []byte("x")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		km := p.KeyManager
+		if km.AuthorizeEndpoint != ISBase+authorize || km.DisplayTokenEndpoint != ISBase+"/oauth2/token" ||
+			p.Docs == nil || p.Docs.Docs != cell.APIM.Docs {
+			t.Errorf("API-M %s: authorize %s, display token %s, docs %v", apim, km.AuthorizeEndpoint, km.DisplayTokenEndpoint, p.Docs)
+		}
+	}
+	cell, _ := m.Cell("7.1.0", "4.5.0")
+	cell.APIM.Docs = ""
+	if _, err := Documented(cell, JAR{}); err == nil || !strings.Contains(err.Error(), "names no documentation version") {
+		t.Errorf("a cell without a docs version: %v", err)
+	}
+}

@@ -12,6 +12,12 @@ import (
 )
 
 func registerKeyManager(ctx context.Context, r *run) error {
+	// Earlier registrations first: IS's own is then the last registered, as after a user's re-registration.
+	for _, km := range r.plan.ExtraKeyManagers {
+		if _, err := r.env.APIM.CreateKeyManager(ctx, km); err != nil {
+			return fmt.Errorf("register the additional Key Manager %s: %w", km.Name, err)
+		}
+	}
 	created, err := r.env.APIM.CreateKeyManager(ctx, r.plan.KeyManager)
 	if err != nil {
 		return err

@@ -54,6 +54,7 @@ const (
 	StepStart         = "start"
 	StepWaitReady     = "wait-ready"
 	StepDiscovery     = "read-discovery"
+	StepDocumentation = "compare-documentation"
 	StepKeyManager    = "register-key-manager"
 	StepPublishAPI    = "publish-api"
 )
@@ -78,6 +79,7 @@ func steps() []step {
 		{StepStart, "start IS, API-M and the backend", startAll},
 		{StepWaitReady, "wait until IS, API-M and the backend are ready", waitReady},
 		{StepDiscovery, "read IS discovery", readDiscovery},
+		{StepDocumentation, "compare the API-M release's documented endpoints with what IS serves", compareDocumentation},
 		{StepKeyManager, "register IS as Key Manager in API-M", registerKeyManager},
 		{StepPublishAPI, "publish the API restricted to the IS Key Manager", publishAPI},
 	}

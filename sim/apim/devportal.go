@@ -133,7 +133,9 @@ func (s *Server) appDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	var remote []dcrTarget
 	for _, m := range s.st.mappingsOf(id) {
-		if km := s.st.kmByID(m.KMID); km != nil && m.ConsumerKey != "" && km.Type != typeDefault {
+		// UNCONFIRMED (not in the references): a mapped client (map-keys) is left at the KM, as API-M calls the
+		// connector's deleteMappedApplication rather than deleteApplication for it; chose to keep it.
+		if km := s.st.kmByID(m.KMID); km != nil && m.ConsumerKey != "" && km.Type != typeDefault && !m.Mapped {
 			remote = append(remote, dcrTargetOf(km, m.ConsumerKey))
 		}
 		delete(s.st.mappings, m.ID)

@@ -150,7 +150,8 @@ func (s *Server) tokenMetadata(r *http.Request, km *keyManager, tok string, a *a
 			return nil, errUnclassified("Error while validating the access token")
 		}
 		// active:false or token_type=Refresh is invalid (connector getTokenMetaData, api-manager-4.md §2.2).
-		if !res.Active || strings.EqualFold(res.TokenType, "Refresh") {
+		inactive := !res.Active && !s.opt.Faults.On("gateway-introspection-ignores-inactive")
+		if inactive || strings.EqualFold(res.TokenType, "Refresh") {
 			return nil, accessFailure(a, "900901")
 		}
 		info = tokenInfo{consumerKey: res.ClientID, kmID: km.ID, exp: time.Unix(res.Exp, 0), scopes: strings.Fields(res.Scope)}

@@ -21,6 +21,8 @@ type keyMapping struct {
 	Grants                          []string
 	CallbackURL                     string
 	Props                           map[string]any
+	// Mapped marks a client mapped with map-keys (mode MAPPED) rather than created at the KM (mapkeys.go).
+	Mapped bool
 }
 
 func (st *state) mappingsOf(appID string) []*keyMapping {
@@ -185,6 +187,9 @@ func (s *Server) keyDTO(m *keyMapping, echo string) map[string]any {
 		"additionalProperties": m.Props}
 	if m.ConsumerKey == "" {
 		d["consumerKey"], d["consumerSecret"] = nil, nil
+	}
+	if m.Mapped {
+		d["mode"] = "MAPPED"
 	}
 	return d
 }

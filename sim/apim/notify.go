@@ -116,7 +116,8 @@ func (s *Server) revokeToken(ev tokenRevocationEvent) {
 	}
 	_, cached := s.st.tokenCache[ev.AccessToken]
 	_, introspected := s.st.introspectCache[ev.AccessToken]
-	if cached || introspected {
+	keep := !isJWT && s.opt.Faults.On("apim-notify-keeps-opaque-token")
+	if (cached || introspected) && !keep {
 		delete(s.st.tokenCache, ev.AccessToken)
 		delete(s.st.introspectCache, ev.AccessToken)
 		s.st.invalidTokens[ev.AccessToken] = expiry

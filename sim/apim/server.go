@@ -184,6 +184,7 @@ func (s *Server) Servlet() http.Handler {
 	s.routeAdmin(mux)
 	s.routePublisher(mux)
 	s.routeDevPortal(mux)
+	s.routeMapKeys(mux)
 	mux.HandleFunc("POST /internal/data/v1/notify", s.requireBasicAdmin(s.notify))
 	mux.HandleFunc("POST /oauth2/token", s.residentToken)
 	mux.HandleFunc("GET /oauth2/jwks", s.residentJWKS)

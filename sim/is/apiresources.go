@@ -350,7 +350,9 @@ func (s *server) resourcePatch(w http.ResponseWriter, r *http.Request) {
 		if req.Description != nil {
 			res.description = *req.Description
 		}
-		res.scopes = append(res.scopes, added...)
+		if !s.faults.On("is-apiresource-patch-drops-scopes") {
+			res.scopes = append(res.scopes, added...)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
@@ -434,6 +436,10 @@ func (s *server) resourcePatchScope(w http.ResponseWriter, r *http.Request) {
 		i := slices.IndexFunc(res.scopes, func(sc resScope) bool { return sc.Name == r.PathValue("scope") })
 		if i < 0 {
 			apiError(w, http.StatusNotFound, "APR-60009", "Unable to find the scope.", "Scope "+r.PathValue("scope")+" is not found.")
+			return
+		}
+		if s.faults.On("is-apiresource-scope-patch-ignored") {
+			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		if req.DisplayName != nil && *req.DisplayName != "" {

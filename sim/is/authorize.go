@@ -83,7 +83,8 @@ func (s *server) newAuthorization(w http.ResponseWriter, r *http.Request, p url.
 		return
 	}
 	sess.redirectURI = p.Get("redirect_uri")
-	if sess.redirectURI == "" || !slices.Contains(a.redirectURIs, sess.redirectURI) {
+	registered := slices.Contains(a.redirectURIs, sess.redirectURI) || s.faults.On("is-authorize-open-redirect")
+	if sess.redirectURI == "" || !registered {
 		// §5: a bad or missing redirect_uri never goes back to the client. UNCONFIRMED (§5): code and
 		// message on the error page; chose invalid_callback "Registered callback does not match with the
 		// provided url.".

@@ -33,8 +33,13 @@ type dcrRequest struct {
 
 // dcrError is the DCRMUtils error body {"error","error_description","traceId"} (§7).
 func dcrError(w http.ResponseWriter, code, desc string) {
+	dcrErrorStatus(w, http.StatusBadRequest, code, desc)
+}
+
+// dcrErrorStatus is dcrError with another status (fault is-dcr-duplicate-409).
+func dcrErrorStatus(w http.ResponseWriter, status int, code, desc string) {
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusBadRequest)
+	w.WriteHeader(status)
 	_, _ = w.Write(orderedJSON([]kv{{"error", code}, {"error_description", desc}, {"traceId", newUUID()}}))
 }
 
@@ -207,6 +212,10 @@ func (s *server) dcrCreate(w http.ResponseWriter, r *http.Request) {
 	for _, other := range s.apps {
 		if other.name == a.name {
 			s.mu.Unlock()
+			if s.faults.On("is-dcr-duplicate-409") {
+				dcrErrorStatus(w, http.StatusConflict, "invalid_client_metadata", "Application with the name "+a.name+" already exist in the system")
+				return
+			}
 			dcrError(w, "invalid_client_metadata", "Application with the name "+a.name+" already exist in the system")
 			return
 		}

@@ -2,6 +2,7 @@ package is
 
 import (
 	"net/http"
+	"slices"
 )
 
 // discovery serves /oauth2/{issuer}/.well-known/openid-configuration (identity-server-7.md §3): issuer
@@ -20,7 +21,12 @@ func (s *server) discovery(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("Invalid path to the discovery document. Received path : " + iss + " is not resolvable"))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.discoveryDocument())
+	doc := s.discoveryDocument()
+	if s.faults.On("is-discovery-omits-grant") {
+		doc["grant_types_supported"] = slices.DeleteFunc(doc["grant_types_supported"].([]string),
+			func(g string) bool { return g == grantJWTBearer })
+	}
+	writeJSON(w, http.StatusOK, doc)
 }
 
 // discoveryDocument holds the keys IS emits by default (§3). Gson writes a HashMap in hash order and

@@ -32,9 +32,11 @@ func newRogueKey() (*signingKey, error) {
 }
 
 // tokenIssuer is the iss of JWT access tokens: the discovery issuer, or under fault
-// is-token-iss-mismatch the tenant-qualified form (product-is#26522 saw the two alternate).
+// is-token-iss-mismatch the tenant-qualified form (product-is#26522 saw the two alternate), or under
+// is-token-iss-flips that form in every other token (the first one keeps the plain issuer).
 func (s *server) tokenIssuer() string {
-	if s.faults.On("is-token-iss-mismatch") {
+	n := s.issued.Add(1)
+	if s.faults.On("is-token-iss-mismatch") || (s.faults.On("is-token-iss-flips") && n%2 == 0) {
 		return strings.TrimSuffix(s.baseURL(), "/") + "/t/carbon.super/oauth2/token"
 	}
 	return s.issuer()

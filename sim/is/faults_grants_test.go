@@ -13,8 +13,8 @@ import (
 	"github.com/kmconform/kmconform/sim/faults"
 )
 
-// withFault starts a 7.1.0 server playing one fault.
-func withFault(t *testing.T, name string) *sim {
+// withGrantFault starts a 7.1.0 server playing one fault.
+func withGrantFault(t *testing.T, name string) *sim {
 	t.Helper()
 	s := start(t, "7.1.0", newHome(t, "7.1.0", ""), Options{Faults: faults.Set{name: true}})
 	if !strings.Contains(s.log.String(), "fault "+name) {
@@ -36,7 +36,7 @@ func TestFaultPKCENotVerified(t *testing.T) {
 	id, secret := plain.codeApp("pkce", nil)
 	expectGrantErr(t, "wrong verifier", redeem(plain, id, secret, wrong), 400, "invalid_grant", "PKCE validation failed")
 
-	s := withFault(t, "is-pkce-not-verified")
+	s := withGrantFault(t, "is-pkce-not-verified")
 	id, secret = s.codeApp("pkce", nil)
 	if r := redeem(s, id, secret, wrong); r.status != 200 {
 		t.Errorf("under the fault a wrong verifier: %d %s, want 200", r.status, r.body)
@@ -52,7 +52,7 @@ func TestFaultRefreshTokenUnverifiable(t *testing.T) {
 	for _, fault := range []bool{false, true} {
 		s := startDefault(t, "7.1.0")
 		if fault {
-			s = withFault(t, "is-refresh-token-unverifiable")
+			s = withGrantFault(t, "is-refresh-token-unverifiable")
 		}
 		id, secret := s.app("rt", "JWT", "password", "refresh_token")
 		first := s.token(id, secret, url.Values{"grant_type": {"password"}, "username": {"admin"}, "password": {"admin"}}).json(t)
@@ -81,7 +81,7 @@ func TestFaultDeviceGrantRefused(t *testing.T) {
 		return s.token(id, secret, url.Values{"grant_type": {grantDeviceCode}, "device_code": {dc}})
 	}
 	expectGrantErr(t, "without the fault", poll(startDefault(t, "7.1.0")), 400, "authorization_pending", "Precondition required")
-	expectGrantErr(t, "under the fault", poll(withFault(t, "is-device-grant-refused")), 400, "unauthorized_client",
+	expectGrantErr(t, "under the fault", poll(withGrantFault(t, "is-device-grant-refused")), 400, "unauthorized_client",
 		"The authenticated client is not authorized to use this authorization grant type")
 }
 
@@ -98,7 +98,7 @@ func TestFaultJWTBearerIgnoresAudience(t *testing.T) {
 	elsewhere["aud"] = []string{"urn:elsewhere"}
 	expectGrantErr(t, "without the fault", grant(startDefault(t, "7.1.0"), elsewhere), 400, "invalid_grant",
 		"None of the audience values matched the tokenEndpoint Alias "+alias)
-	if r := grant(withFault(t, "is-jwt-bearer-ignores-audience"), elsewhere); r.status != 200 {
+	if r := grant(withGrantFault(t, "is-jwt-bearer-ignores-audience"), elsewhere); r.status != 200 {
 		t.Errorf("under the fault: %d %s", r.status, r.body)
 	}
 }
@@ -118,7 +118,7 @@ func TestFaultSAMLSignatureNotVerified(t *testing.T) {
 	}
 	expectGrantErr(t, "without the fault", grant(startDefault(t, "7.1.0"), samlAssertion(t, "saml-idp", alias, later, other)),
 		400, "invalid_grant", "Error while validating the signature of the SAML assertion")
-	s := withFault(t, "is-saml-signature-not-verified")
+	s := withGrantFault(t, "is-saml-signature-not-verified")
 	if r := grant(s, samlAssertion(t, "saml-idp", alias, later, other)); r.status != 200 {
 		t.Errorf("under the fault: %d %s", r.status, r.body)
 	}
@@ -141,7 +141,7 @@ func TestFaultTokenExchangeIgnoresAppGrants(t *testing.T) {
 	const refused = "The authenticated client is not authorized to use this authorization grant type"
 	tx, _ := exchange(startDefault(t, "7.1.0"))
 	expectGrantErr(t, "without the fault", tx, 400, "unauthorized_client", refused)
-	tx, pw := exchange(withFault(t, "is-token-exchange-ignores-app-grants"))
+	tx, pw := exchange(withGrantFault(t, "is-token-exchange-ignores-app-grants"))
 	if tx.status != 200 {
 		t.Errorf("under the fault: %d %s", tx.status, tx.body)
 	}
@@ -156,7 +156,7 @@ func TestFaultNTLMGrantUnregistered(t *testing.T) {
 		return s.token(id, secret, url.Values{"grant_type": {grantNTLM}, "windows_token": {"TlRMTVNTUAABAAAA"}})
 	}
 	expectGrantErr(t, "without the fault", ntlm(startDefault(t, "7.1.0")), 500, "server_error", "Internal Server Error.")
-	expectGrantErr(t, "under the fault", ntlm(withFault(t, "is-ntlm-grant-unregistered")), 400, "unsupported_grant_type",
+	expectGrantErr(t, "under the fault", ntlm(withGrantFault(t, "is-ntlm-grant-unregistered")), 400, "unsupported_grant_type",
 		"Unsupported grant type : iwa:ntlm, is used.")
 }
 
@@ -166,7 +166,7 @@ func TestFaultIDTokenTypedAtJWT(t *testing.T) {
 	for _, fault := range []bool{false, true} {
 		s := startDefault(t, "7.1.0")
 		if fault {
-			s = withFault(t, "is-id-token-typed-at-jwt")
+			s = withGrantFault(t, "is-id-token-typed-at-jwt")
 		}
 		id, secret := s.app("oidc", "JWT", "password")
 		r := s.token(id, secret, url.Values{"grant_type": {"password"}, "username": {"admin"}, "password": {"admin"}, "scope": {"openid"}}).json(t)
@@ -187,7 +187,7 @@ func TestFaultDCRRefusesTokenExchange(t *testing.T) {
 	if r := startDefault(t, "7.1.0").adminJSON("POST", dcrPath, body); r.status != 201 {
 		t.Fatalf("without the fault: %d %s", r.status, r.body)
 	}
-	s := withFault(t, "is-dcr-refuses-token-exchange")
+	s := withGrantFault(t, "is-dcr-refuses-token-exchange")
 	r := s.adminJSON("POST", dcrPath, body)
 	if r.status != 400 || r.json(t)["error"] != "invalid_client_metadata" || !strings.Contains(r.body, grantTokenExchange) {
 		t.Errorf("under the fault: %d %s", r.status, r.body)

@@ -20,7 +20,7 @@ func (s *server) jwks(w http.ResponseWriter, r *http.Request) {
 		for _, c := range k.chain {
 			x5c = append(x5c, base64.StdEncoding.EncodeToString(c.Raw))
 		}
-		keys = append(keys, map[string]any{
+		entry := map[string]any{
 			"kty":      "RSA",
 			"e":        base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 			"n":        base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
@@ -29,7 +29,11 @@ func (s *server) jwks(w http.ResponseWriter, r *http.Request) {
 			"use":      "sig",
 			"x5c":      x5c,
 			"x5t#S256": thumbSHA256(k.chain[0]),
-		})
+		}
+		if s.faults.On("is-jwks-drops-kid") {
+			delete(entry, "kid")
+		}
+		keys = append(keys, entry)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
 }

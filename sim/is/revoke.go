@@ -57,13 +57,18 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 	if owner == nil {
 		owner = refreshTok
 	}
+	if owner == nil && s.faults.On("is-revoke-unknown-token-error") && s.lookupAccess(tok) == nil && s.lookupRefresh(tok) == nil {
+		s.mu.Unlock()
+		(&oauthError{status: 400, code: "invalid_request", desc: "Invalid revocation request"}).write(w)
+		return
+	}
 	if owner != nil && owner.clientID != a.clientID {
 		s.mu.Unlock()
 		// UNCONFIRMED (§6): description of the unauthorized_client error; chose "Unauthorized Client".
 		(&oauthError{status: 401, code: "unauthorized_client", desc: "Unauthorized Client"}).write(w)
 		return
 	}
-	var revoked *token
+	var revoked, faultNotice *token
 	switch {
 	case accessTok != nil:
 		accessTok.accessRevoked = true
@@ -71,8 +76,16 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 		revoked = &cp
 	case refreshTok != nil:
 		refreshTok.refreshRevoked = true
+		if s.faults.On("is-notify-on-refresh-revoke") && refreshTok.accessActive(now) {
+			cp := *refreshTok
+			faultNotice = &cp
+		}
 	}
 	s.mu.Unlock()
+	if faultNotice != nil {
+		// Fault is-notify-on-refresh-revoke: the access token stays active here, but API-M is told it is revoked.
+		s.notif.revoked(*faultNotice)
+	}
 
 	if revoked != nil {
 		if revoked.jwt {

@@ -234,7 +234,11 @@ func (s *server) roleSearch(w http.ResponseWriter, r *http.Request) {
 	if req.Count != nil {
 		count = *req.Count
 	}
-	s.listRoles(w, req.Filter, start, count)
+	filter := req.Filter
+	if s.faults.On("is-roles-search-ignores-filter") {
+		filter = ""
+	}
+	s.listRoles(w, filter, start, count)
 }
 
 // listRoles answers a ListResponse. startIndex is 1-based (SCIM); count < 0 means all.

@@ -175,7 +175,9 @@ func (s *server) scopeDelete(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	s.m.mu.Lock()
 	_, ok := s.m.scopes[name]
-	delete(s.m.scopes, name)
+	if !s.faults.On("is-scope-delete-ignored") {
+		delete(s.m.scopes, name)
+	}
 	s.m.mu.Unlock()
 	if !ok {
 		scopeNotFound(w, name)

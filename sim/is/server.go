@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kmconform/kmconform/sim/carbonlog"
@@ -52,6 +53,8 @@ type server struct {
 	// is-sign-with-unpublished-key.
 	faults faults.Set
 	rogue  *signingKey
+	// issued counts JWT access tokens, for is-token-iss-flips.
+	issued atomic.Uint64
 	// refreshRogue is the unpublished key of fault is-refresh-token-unverifiable.
 	refreshRogue *signingKey
 
@@ -103,6 +106,9 @@ func newServer(h *home.Home, opt Options) (*server, error) {
 	s.admin = user{name: name, password: pass, id: nameUUID(name)}
 	s.m = newMgmt(s.admin, s.now())
 	if s.rules, err = loadAccessRules(h); err != nil {
+		return nil, err
+	}
+	if err := s.logNotifBundle(); err != nil {
 		return nil, err
 	}
 	if s.notif, err = newNotifier(s, opt.Hosts); err != nil {

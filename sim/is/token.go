@@ -87,7 +87,7 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		oerr.write(w)
 		return
 	}
-	allowed := a.allows(gt)
+	allowed := a.allows(gt) || s.faults.On("is-token-ignores-app-grants")
 	switch {
 	case gt == grantTokenExchange && s.faults.On("is-token-exchange-ignores-app-grants"):
 		allowed = true
@@ -110,7 +110,7 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		(&oauthError{status: 500, code: "server_error", desc: "Internal Server Error."}).write(w)
 		return
 	}
-	if res.previous != nil {
+	if res.previous != nil && !s.faults.On("is-no-renewal-event") {
 		s.notif.renewed(res.previous) // §9 point 3
 	}
 	if res.onIssued != nil {
@@ -137,8 +137,10 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 	pairs = append(pairs, kv{"token_type", "Bearer"}, kv{"expires_in", int64(t.validity / time.Second)})
 	pairs = append(pairs, res.extra...)
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
+	if !s.faults.On("is-token-response-cacheable") {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(orderedJSON(pairs))
 }

@@ -200,7 +200,8 @@ func (s *server) userPatch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	revoke := next.password != a.password || (next.locked && !a.locked) || (next.disabled && !a.disabled)
+	passwordChanged := next.password != a.password && !s.faults.On("is-password-change-keeps-tokens")
+	revoke := passwordChanged || (next.locked && !a.locked) || (next.disabled && !a.disabled)
 	next.modified = s.now().UTC()
 	*a = next
 	body := s.userBody(a)

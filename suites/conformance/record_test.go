@@ -101,6 +101,9 @@ func (r *recorder) write(s *cellrun.Session, report Report) error {
 	c := &results.Cell{Cell: s.Cell.Name(), IS: s.Cell.IS.Version, APIM: s.Cell.APIM.Version, Target: cfg.Target,
 		LabelFilter: cfg.LabelFilter, Seed: cfg.Seed, Started: r.started.UTC(), DurationMs: time.Since(r.started).Milliseconds(),
 		Setup: r.setup, Interrupted: interrupted}
+	if s.Env != nil {
+		c.DocumentationDrift = s.Env.DocumentationDrift
+	}
 	if fixtures != nil {
 		for _, o := range fixtures.Outcomes() {
 			st := results.Step{ID: o.Name, Kind: "fixture", Outcome: results.Passed, DurationMs: o.Duration.Milliseconds()}
