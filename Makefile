@@ -9,7 +9,7 @@ ARGS    ?=
 
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build conformance test vet bench clean
+.PHONY: build conformance test vet bench soak clean
 
 ## build: the CLI, the simulator and the conformance suite binary, into bin/
 build:
@@ -34,9 +34,20 @@ test: vet build
 	@if [ "$(SKIP_DOCKER)" = "1" ]; then echo "*** SKIP_DOCKER=1: the runs against simulator containers are SKIPPED ***"; fi
 	KMCONFORM_BIN=$(BIN) SKIP_DOCKER=$(SKIP_DOCKER) $(GO) test -count=1 -timeout 14m ./...
 
-## bench: speed and memory goals
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v /selftest)
+## soak: stability, not part of test — 20 consecutive cells on simulator processes (the whole matrix) and 5 on
+##   simulator containers, each run by bin/kmconform; prints how many passed and the spread of their wall times
+soak: build
+	@mkdir -p $(REPORTS)
+	@echo "soak: every cell's output goes to $(REPORTS)/soak.log"
+	@KMCONFORM_BIN=$(BIN) SKIP_DOCKER=$(SKIP_DOCKER) $(GO) test -tags soak -count=1 -timeout 60m -v -run '^TestSoak$$' ./selftest \
+		> $(REPORTS)/soak.log 2>&1; code=$$?; grep -E '^soak:' $(REPORTS)/soak.log; \
+		if [ $$code -ne 0 ]; then echo "soak FAILED: see $(REPORTS)/soak.log"; fi; exit $$code
+
+## bench: speed and memory goals, among them the parallel matrix: N = 6 simulator cells whose products take
+##   4 s and 8 s to start, at 1, 2 and 3 cells at once; prints wall / ideal per P (goal: at most 1.1) and the
+##   peak memory of one cell
+bench: build
+	KMCONFORM_BIN=$(BIN) $(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
 
 clean:
 	rm -rf $(BIN) $(REPORTS)

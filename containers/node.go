@@ -5,8 +5,14 @@ package containers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 )
+
+// ErrEngineGone matches (errors.Is) a node's Exited when the engine running it stopped answering: the
+// product may still run, but nothing can reach, read or remove it.
+var ErrEngineGone = errors.New("the Docker engine stopped answering")
 
 // Product is what a Node runs.
 type Product string
@@ -49,7 +55,11 @@ type Node interface {
 	// Home is the product home as the product sees it, for messages.
 	Home() string
 	ReadFile(ctx context.Context, rel string) ([]byte, error)
-	WriteFile(ctx context.Context, rel string, data []byte) error
+	// WriteFile replaces or creates a file with exactly mode, owned by the product's user, creating
+	// missing folders.
+	WriteFile(ctx context.Context, rel string, data []byte, mode fs.FileMode) error
+	// Stat reads back a file's owner and permission bits, as the product sees them.
+	Stat(ctx context.Context, rel string) (FileInfo, error)
 	// Start starts the product once; it does not wait for readiness.
 	Start(ctx context.Context) error
 	// Exited reports a product that stopped on its own, with its cause; nil while running.
@@ -58,6 +68,13 @@ type Node interface {
 	Addr(ctx context.Context, port int) (string, error)
 	// Logs returns the product's console output (what docker logs shows).
 	Logs(ctx context.Context) ([]byte, error)
+}
+
+// FileInfo is a file's owner (uid:gid) and permission bits.
+type FileInfo struct {
+	Owner string
+	Mode  fs.FileMode
+	Size  int64
 }
 
 // Handle identifies what a backend created, so that another process can find and remove it later

@@ -75,13 +75,16 @@ func runID(t *testing.T) string {
 func TestSimContainersPassEveryCheck(t *testing.T) {
 	requireDocker(t)
 	id := runID(t)
+	pv := planOf(t, "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0")
 	r := kmconform(t, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", id)
 	expectNothingLeft(t, id)
 	if r.exit != 0 {
 		t.Fatalf("exit %d; output:\n%s", r.exit, r.output)
 	}
+	holdPlan(t, pv, r)
 	for _, s := range r.results.Specs {
-		if s.Outcome != "passed" {
+		// A known incompatibility of the cell (listed in the matrix with its link) is met, not failed.
+		if s.Outcome != "passed" && (s.Outcome != "xfail" || !strings.HasPrefix(s.Message, "XFAIL (http")) {
 			t.Errorf("%s: %s: %s", s.ID, s.Outcome, s.Message)
 		}
 	}

@@ -71,7 +71,7 @@ func TestEveryCheckFailsUnderEachOfItsFaults(t *testing.T) {
 				t.Fatalf("fault %s has kind %q", fault, kind[fault])
 			}
 			r := simRun(t, flag, fault, "--label-filter", "fault:"+fault,
-				"--interval", "revocation=3s/10ms,gateway-propagation=3s/50ms")
+				"--interval", "revocation=3s/10ms,gateway-propagation=3s/50ms,token-expiry=3s/50ms")
 			if r.exit != 1 {
 				t.Fatalf("exit %d, want 1 (checks failed); output:\n%s", r.exit, r.output)
 			}

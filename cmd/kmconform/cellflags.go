@@ -64,7 +64,7 @@ func (c *cellFlags) resolve(fs *flag.FlagSet) (matrix.Cell, error) {
 	if n := len(selectChecks(cfg.LabelFilter)); n == 0 {
 		return matrix.Cell{}, usageError("--label-filter %q selects no check: 'kmconform specs' lists the checks and their labels", cfg.LabelFilter)
 	}
-	if cfg.Kmsim == "" {
+	if cfg.Kmsim == "" && cfg.Target != cellrun.TargetAttach {
 		return matrix.Cell{}, usageError("kmsim was not found next to kmconform or on PATH: build it with 'make build' or pass --kmsim")
 	}
 	abs := func(p *string) error {

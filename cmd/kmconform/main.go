@@ -18,10 +18,19 @@ const usage = `kmconform checks WSO2 Identity Server 7.x as a Key Manager of WSO
 Usage:
   kmconform run   --is <version> --apim <version> [--target official|sim|sim-docker] [options]
                   run the conformance suite against one cell and write reports/<cell>/results.json and junit.xml
-  kmconform matrix --is <v,v|all> --apim <v,v|all> [--target …] [options]
-                  run several cells one after the other and write reports/matrix.{md,html,json}
+  kmconform run   --target attach --is <v> --apim <v> --is-url URL --apim-url URL --credentials FILE [--ca FILE]
+                  run the checks that need only HTTP against a running pair kmconform did not start
+  kmconform matrix --is <v,v|all> --apim <v,v|all> [--target …] [--parallel N] [--quiet] [options]
+                  run several cells, up to N at once, and write reports/matrix.{md,html,json}
+  kmconform matrix --is <v,v|all> --apim <v,v|all> --emit github-actions|gitlab [options]
+                  print a CI workflow that runs each cell as its own job and merges their reports
   kmconform report [--reports DIR]
                   rebuild the matrix report from the cells under reports/
+  kmconform report merge DIR… [--reports OUT]
+                  join the cell folders found under each DIR into one matrix report in OUT
+  kmconform plan  --is <version> --apim <version> [--target …] [--json] [options]
+                  print what a run would do — images, files written, notification JAR, Key Manager payload,
+                  readiness probes, checks — without starting a product
   kmconform up    --is <version> --apim <version> [--target …] [options]
                   bring one cell up, fully set up, and leave it running for exploration
   kmconform down  --is <version> --apim <version> | --all
@@ -33,7 +42,9 @@ Usage:
   kmconform versions
   kmconform help
 
-Run 'kmconform run -h' for the options of run and up.
+Run 'kmconform run -h' for the options of run and up, 'kmconform matrix -h' for those of matrix.
+Exit status: 0 every expectation met, 1 a regression or a stale expectation, 2 bad input, 3 the environment
+or the harness failed, 130 interrupted.
 `
 
 // exitError carries an exit code; its message is one sentence for the user.
@@ -82,6 +93,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = matrixCommand(args[1:], stdout, stderr)
 	case "report":
 		err = reportCommand(args[1:], stdout)
+	case "plan":
+		err = planCommand(args[1:], stdout)
 	case "up":
 		err = upCommand(args[1:], stdout, stderr)
 	case "down":

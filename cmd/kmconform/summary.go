@@ -6,34 +6,37 @@ import (
 	"strings"
 
 	"github.com/kmconform/kmconform/harness/report"
+	"github.com/kmconform/kmconform/harness/results"
 )
 
 // cellSummary is the closing lines of one cell's run.
-func cellSummary(c report.Cell) string {
+func cellSummary(c report.Cell, dir string) string {
 	var b strings.Builder
-	failed := c.Count(report.Regression) + c.Count(report.Stale)
-	if c.Setup == report.Regression || c.Setup == report.Stale {
-		failed++
+	failed := c.Count(results.Failed) + c.Count(results.XPass)
+	ran := c.Count(results.Passed) + failed + c.Count(results.XFail)
+	fmt.Fprintf(&b, "kmconform: %s: %s — %d passed, %d failed, %d not run (results: %s)", c.Name, c.Label, c.Count(results.Passed), failed,
+		len(c.Specs)-ran, filepath.Join(dir, results.FileName))
+	switch c.Setup.Outcome {
+	case results.XFail:
+		fmt.Fprintf(&b, "\n  SETUP SKIPPED, no check ran: %s", c.Setup.Message)
+	case results.Failed:
+		fmt.Fprintf(&b, "\n  FAILED setup: %s", c.Setup.Message)
+	case results.Error:
+		fmt.Fprintf(&b, "\n  ERROR (environment or harness, nothing was proven): %s", c.Setup.Message)
 	}
-	skipped := len(c.Specs) - c.Count(report.Passed) - c.Count(report.Regression) - c.Count(report.Stale)
-	fmt.Fprintf(&b, "kmconform: %s: %d passed, %d failed, %d skipped (results: %s)", c.Name, c.Count(report.Passed), failed, skipped,
-		filepath.Join(filepath.Dir(c.JUnit), "results.json"))
-	switch c.Setup {
-	case report.KnownFailure:
-		fmt.Fprintf(&b, "\n  SETUP SKIPPED, no spec ran: %s", c.SetupMessage)
-	case report.Regression:
-		fmt.Fprintf(&b, "\n  FAILED setup: %s", c.SetupMessage)
-	case report.Stale:
-		fmt.Fprintf(&b, "\n  STALE matrix expectation: %s", c.SetupMessage)
+	for _, s := range c.Setup.Stale {
+		fmt.Fprintf(&b, "\n  STALE matrix expectation: %s", s)
 	}
 	for _, s := range c.Specs {
 		switch s.Outcome {
-		case report.Regression:
-			fmt.Fprintf(&b, "\n  FAILED %s: %s", s.Name, s.Message)
-		case report.Stale:
-			fmt.Fprintf(&b, "\n  STALE %s: %s", s.Name, s.Message)
-		case report.KnownFailure:
-			fmt.Fprintf(&b, "\n  known failure %s: %s", s.Name, s.Message)
+		case results.Failed:
+			fmt.Fprintf(&b, "\n  FAILED %s: %s", s.ID, s.Message)
+		case results.XPass:
+			fmt.Fprintf(&b, "\n  STALE %s: %s", s.ID, s.Message)
+		case results.Error:
+			fmt.Fprintf(&b, "\n  ERROR %s: %s", s.ID, s.Message)
+		case results.XFail:
+			fmt.Fprintf(&b, "\n  known failure %s: %s", s.ID, s.Message)
 		}
 	}
 	return b.String()

@@ -48,6 +48,9 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
+	if cf.cfg.Target == cellrun.TargetAttach {
+		return usageError("up starts a cell of its own; to check a pair that is already running, use 'kmconform run --target attach'")
+	}
 	cell, err := cf.resolve(fs)
 	if err != nil {
 		return err
@@ -67,6 +70,9 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 		} else {
 			return usageError("cell %s is already up: take it down first with 'kmconform down --is %s --apim %s'", cell.Name(), cfg.IS, cfg.APIM)
 		}
+	}
+	if err := checkReports(reportsRoot(cfg.ReportDir)); err != nil {
+		return err
 	}
 	if err := preflight(&cfg, cell, stdout); err != nil {
 		return err
@@ -106,7 +112,7 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	_ = s.CloseTranscript()
 	st := upState{Cell: cell.Name(), Target: cfg.Target, Handle: s.Backend.Handle(), ReportDir: cfg.ReportDir, Created: time.Now().UTC()}
-	creds, caPath, err := writeUpFiles(dir, cell.Name(), st, s.Env, apps)
+	creds, caPath, err := writeUpFiles(ctx, dir, cell.Name(), st, s.Env, apps)
 	if err != nil {
 		return err
 	}
@@ -132,7 +138,7 @@ func upApps(ctx context.Context, e *env.Env) (map[string]*env.AppKeys, error) {
 }
 
 // writeUpFiles writes the state, the credentials (0600) and the run's CA certificate.
-func writeUpFiles(dir, cell string, st upState, env *env.Env, apps map[string]*env.AppKeys) (credsPath, caPath string, err error) {
+func writeUpFiles(ctx context.Context, dir, cell string, st upState, env *env.Env, apps map[string]*env.AppKeys) (credsPath, caPath string, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("create %s: %w", dir, err)
 	}
@@ -143,6 +149,15 @@ func writeUpFiles(dir, cell string, st upState, env *env.Env, apps map[string]*e
 	for k, v := range apps {
 		creds[k] = v
 	}
+	// Where the products' network names are reachable from this machine: 'kmconform run --target attach'
+	// dials them through this map.
+	resolve := map[string]string{}
+	for _, r := range endpointRows() {
+		if addr, err := env.Node(r.alias).Addr(ctx, r.port); err == nil {
+			resolve[fmt.Sprintf("%s:%d", r.alias, r.port)] = addr
+		}
+	}
+	creds["resolve"] = resolve
 	credsPath = filepath.Join(dir, cell+"-credentials.json")
 	caPath = filepath.Join(dir, cell+"-ca.pem")
 	b, _ := json.MarshalIndent(creds, "", "  ")
@@ -159,18 +174,24 @@ func writeUpFiles(dir, cell string, st upState, env *env.Env, apps map[string]*e
 	return credsPath, caPath, nil
 }
 
-func printEndpoints(ctx context.Context, w io.Writer, env *env.Env, credsPath, caPath string) {
-	fmt.Fprintf(w, "\nCell %s is up. The products know each other by these names; reach them through the addresses shown:\n", env.Cell.Name())
-	rows := []struct {
-		alias, url string
-		port       int
-	}{
+type endpointRow struct {
+	alias, url string
+	port       int
+}
+
+// endpointRows are the products' in-network endpoints a user (or an attached run) reaches.
+func endpointRows() []endpointRow {
+	return []endpointRow{
 		{containers.ISAlias, plan.ISBase, 9443},
 		{containers.APIMAlias, plan.APIMBase, 9443},
 		{containers.APIMAlias, plan.GatewayBase, 8243},
 		{containers.BackendAlias, plan.BackendURL, 8080},
 	}
-	for _, r := range rows {
+}
+
+func printEndpoints(ctx context.Context, w io.Writer, env *env.Env, credsPath, caPath string) {
+	fmt.Fprintf(w, "\nCell %s is up. The products know each other by these names; reach them through the addresses shown:\n", env.Cell.Name())
+	for _, r := range endpointRows() {
 		n := env.Node(r.alias)
 		addr, err := n.Addr(ctx, r.port)
 		if err != nil {
@@ -183,6 +204,8 @@ func printEndpoints(ctx context.Context, w io.Writer, env *env.Env, credsPath, c
 	fmt.Fprintf(w, "Credentials (admin users, application keys): %s\n", credsPath)
 	isAddr, _ := env.Node(containers.ISAlias).Addr(ctx, 9443)
 	fmt.Fprintf(w, "Example: curl --cacert %s --connect-to wso2is:9443:%s %s/oauth2/token/.well-known/openid-configuration\n", caPath, isAddr, plan.ISBase)
+	fmt.Fprintf(w, "Run the HTTP-only checks against it as a pair kmconform did not start:\n  kmconform run --target attach --is %s --apim %s --is-url %s --apim-url %s --credentials %s --ca %s --reuse-key-manager %s\n",
+		env.Cell.IS.Version, env.Cell.APIM.Version, plan.ISBase, plan.APIMBase, credsPath, caPath, env.KeyManager.Name)
 }
 
 func downCommand(args []string, stdout, stderr io.Writer) error {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +46,7 @@ func serve(args []string, stdout io.Writer) error {
 	bind := fs.String("bind", "", "listen address")
 	hostsFlag := fs.String("hosts", "", "name=ip,… for outbound calls")
 	faultFlag := fs.String("fault", "", "product regressions to play, comma-separated (see 'kmsim faults')")
+	delayFlag := fs.String("start-delay", "", "wait this long before serving, as a product takes to boot (e.g. 4s; the env form may name each product: is=4s,apim=8s)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -70,6 +72,10 @@ func serve(args []string, stdout io.Writer) error {
 	if err != nil {
 		return usageError{err.Error() + "."}
 	}
+	delay, err := startDelay(envOr(*delayFlag, "KMSIM_START_DELAY", ""), p)
+	if err != nil {
+		return usageError{err.Error() + "."}
+	}
 	log, err := carbonlog.Open(filepath.Join(d, filepath.FromSlash(home.CarbonLog)), stdout)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -92,10 +98,47 @@ func serve(args []string, stdout io.Writer) error {
 	for name := range played {
 		log.Warn("org.wso2.carbon.core.internal.CarbonCoreActivator", "kmsim plays product fault %s: this server deliberately deviates from the product", name)
 	}
+	if delay > 0 {
+		// A knob of the simulator alone (benchmarks): the ports stay closed for as long as a product boots.
+		log.Info("org.wso2.carbon.core.internal.CarbonCoreActivator", "kmsim start delay: serving after %s", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+	}
 	err = run(ctx, h, serveOptions{version: v, bind: b, hosts: hosts, log: log, ready: ready, faults: played})
 	if err != nil {
 		log.Error("org.wso2.carbon.core.init.CarbonServerManager", "Cannot start server: %v", err)
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// startDelay reads --start-delay: a duration, or product=duration pairs ("is=4s,apim=8s") of which the
+// entry of this product applies (none: no delay).
+func startDelay(spec, product string) (time.Duration, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return 0, nil
+	}
+	if !strings.Contains(spec, "=") {
+		d, err := time.ParseDuration(spec)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("--start-delay %q: give a duration such as 4s, or is=4s,apim=8s", spec)
+		}
+		return d, nil
+	}
+	var out time.Duration
+	for _, part := range strings.Split(spec, ",") {
+		name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
+		d, err := time.ParseDuration(value)
+		if !ok || err != nil || d < 0 || (name != "is" && name != "apim") {
+			return 0, fmt.Errorf("--start-delay %q: give a duration such as 4s, or is=4s,apim=8s", spec)
+		}
+		if name == product {
+			out = d
+		}
+	}
+	return out, nil
 }

@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,10 +31,16 @@ import (
 const (
 	LabelManaged = "kmconform"     // always "true"
 	LabelRun     = "kmconform.run" // the RunID
+	// LabelOwner is the process that created it (containers.Owner): 'kmconform clean' leaves a live run's.
+	LabelOwner = "kmconform.owner"
+	// LabelDetached marks a cell brought up with 'kmconform up': it outlives its creator on purpose.
+	LabelDetached = "kmconform.detached"
 )
 
 // Owner is the uid:gid a product's image runs as; written files get it so that the product can replace them.
 type Owner struct{ UID, GID int }
+
+func (o Owner) String() string { return strconv.Itoa(o.UID) + ":" + strconv.Itoa(o.GID) }
 
 // DefaultOwners are the users of the official images (IS: wso2carbon 802, API-M: wso2carbon 10001).
 var DefaultOwners = map[containers.Product]Owner{
@@ -53,11 +61,14 @@ type Options struct {
 	// StopTimeout is how long a container has to stop before it is killed (default 10 s); RequestTimeout
 	// bounds one call to the engine (default 30 s).
 	StopTimeout, RequestTimeout time.Duration
+	// Detach labels the containers as a cell meant to outlive this process (kmconform up).
+	Detach bool
 }
 
 // Backend runs nodes as Docker containers.
 type Backend struct {
 	runID    string
+	detach   bool
 	progress io.Writer
 	stop     time.Duration
 	request  time.Duration
@@ -91,7 +102,7 @@ func New(ctx context.Context, opt Options) (*Backend, error) {
 	if err != nil {
 		return nil, &unavailableError{err}
 	}
-	b := &Backend{runID: runID, progress: opt.Progress, cli: cli.Client, owners: map[containers.Product]Owner{},
+	b := &Backend{runID: runID, detach: opt.Detach, progress: opt.Progress, cli: cli.Client, owners: map[containers.Product]Owner{},
 		stop: opt.StopTimeout, request: opt.RequestTimeout}
 	if b.stop <= 0 {
 		b.stop = 10 * time.Second
@@ -123,7 +134,11 @@ func (b *Backend) Handle() containers.Handle {
 }
 
 func (b *Backend) labels() map[string]string {
-	return map[string]string{LabelManaged: "true", LabelRun: b.runID}
+	l := map[string]string{LabelManaged: "true", LabelRun: b.runID, LabelOwner: containers.Self().String()}
+	if b.detach {
+		l[LabelDetached] = "true"
+	}
+	return l
 }
 
 // Create pulls missing images, then creates one network and every container on it without starting them.
@@ -221,6 +236,7 @@ func (b *Backend) Close(ctx context.Context) error {
 
 	var mu sync.Mutex
 	var errs []error
+	var left []string
 	var wg sync.WaitGroup
 	for _, n := range nodes {
 		n.markStopped()
@@ -229,6 +245,7 @@ func (b *Backend) Close(ctx context.Context) error {
 			if err != nil && !cerrdefs.IsNotFound(err) {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("remove container %s: %w", n.name, err))
+				left = append(left, "container "+n.name)
 				mu.Unlock()
 			}
 		})
@@ -237,13 +254,40 @@ func (b *Backend) Close(ctx context.Context) error {
 	for _, nw := range networks {
 		if err := nw.Remove(ctx); err != nil && !cerrdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", nw.Name, err))
+			left = append(left, "network "+nw.Name)
 		}
 	}
 	if _, err := clean(ctx, b.cli, b.runID); err != nil {
 		errs = append(errs, err)
 	}
-	return errors.Join(errs...)
+	if len(errs) == 0 {
+		return nil
+	}
+	slices.Sort(left)
+	return &LeftError{RunID: b.runID, Left: left, Unreachable: !engineAnswers(), Err: errors.Join(errs...)}
 }
+
+// LeftError is a Close that could not remove everything: it lists what is left and how to remove it.
+type LeftError struct {
+	RunID string
+	Left  []string
+	// Unreachable is set when the Docker engine no longer answers.
+	Unreachable bool
+	Err         error
+}
+
+func (e *LeftError) Error() string {
+	what := "could not remove everything of run " + e.RunID
+	if len(e.Left) > 0 {
+		what = "could not remove " + strings.Join(e.Left, ", ")
+	}
+	if e.Unreachable {
+		return fmt.Sprintf("the Docker engine stopped answering, so kmconform %s: run 'kmconform clean' once Docker answers again", what)
+	}
+	return fmt.Sprintf("kmconform %s (%s): run 'kmconform clean'", what, oneLine(e.Err.Error()))
+}
+
+func (e *LeftError) Unwrap() error { return e.Err }
 
 // closeClient releases the Docker client once the backend is done with it.
 func (b *Backend) closeClient() {

@@ -9,10 +9,12 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/kmconform/kmconform/containers"
@@ -138,7 +140,7 @@ func TestNodeLifecycle(t *testing.T) {
 	written := "[server]\nhostname = \"written\"\n"
 	newFile := "repository/deployment/new/dir/notes.txt"
 	for rel, data := range map[string]string{bakedConf: written, newFile: "created\n"} {
-		if err := is.WriteFile(ctx, rel, []byte(data)); err != nil {
+		if err := is.WriteFile(ctx, rel, []byte(data), 0o644); err != nil {
 			t.Fatalf("WriteFile %s: %v", rel, err)
 		}
 		if got, err := is.ReadFile(ctx, rel); err != nil || string(got) != data {
@@ -254,8 +256,8 @@ func TestCleanKilledRun(t *testing.T) {
 		t.Fatalf("Clean: %v", err)
 	}
 	t.Logf("clean: %s", time.Since(start).Round(time.Millisecond))
-	if removed != 2 {
-		t.Fatalf("Clean removed %d, want 2 (a container and a network)", removed)
+	if len(removed.Containers) != 1 || len(removed.Networks) != 1 {
+		t.Fatalf("Clean removed %+v, want a container and a network", removed)
 	}
 	if c, n := leftovers(t, cli, killed.RunID()); c != 0 || n != 0 {
 		t.Fatalf("after Clean: %d containers, %d networks of the killed run", c, n)
@@ -312,5 +314,50 @@ func TestAvailableWithoutEngine(t *testing.T) {
 			strings.Contains(msg, "\n") || got[k+"-is"] != "true" {
 			t.Errorf("%s: %q (errors.Is ErrUnavailable: %s)", k, msg, got[k+"-is"])
 		}
+	}
+}
+
+// Without a run id, Clean removes only what a run whose creating process is gone left, and leaves a live
+// run's and an unlabelled container alone.
+func TestCleanLeavesLiveRuns(t *testing.T) {
+	needDocker(t)
+	ctx := context.Background()
+	cli := dockerClient(t)
+	live := newBackend(t, testRunID())
+	if _, err := live.Create(ctx, []containers.Spec{isSpec(containers.ISAlias)}); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	// A process that has ended is a run whose kmconform is gone.
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := containers.Self()
+	dead.PID, dead.Start = gone.Process.Pid, 1
+	deadRun, oldRun := testRunID(), testRunID()
+	for run, labels := range map[string]map[string]string{
+		deadRun: {LabelManaged: "true", LabelRun: deadRun, LabelOwner: dead.String()},
+		oldRun:  {LabelManaged: "true", LabelRun: oldRun}, // no owner: an older kmconform's
+	} {
+		if _, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: &container.Config{Image: testImage, Labels: labels}}); err != nil {
+			t.Fatalf("create %s: %v", run, err)
+		}
+	}
+	t.Cleanup(func() { _, _ = Clean(context.Background(), oldRun) })
+	removed, err := Clean(ctx, "")
+	if err != nil {
+		t.Fatalf("Clean: %v", err)
+	}
+	if c, _ := leftovers(t, cli, deadRun); c != 0 {
+		t.Errorf("Clean left the container of a run whose owner is gone: %+v", removed)
+	}
+	if c, n := leftovers(t, cli, live.RunID()); c != 1 || n != 1 {
+		t.Errorf("Clean touched a live run: it has %d containers, %d networks, want 1 and 1", c, n)
+	}
+	if c, _ := leftovers(t, cli, oldRun); c != 1 {
+		t.Errorf("Clean removed a container with no owner label")
+	}
+	if !slices.ContainsFunc(removed.Live, func(s string) bool { return strings.Contains(s, live.RunID()) }) {
+		t.Errorf("Clean does not report the live run it left alone: %+v", removed)
 	}
 }

@@ -1,9 +1,11 @@
 package docker
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net"
 	"path"
 	"slices"
@@ -38,7 +40,13 @@ type node struct {
 	stopped bool // by Close: not an exit of its own
 	checked time.Time
 	exitErr error
+	// engineErrs counts inspections in a row the engine did not answer.
+	engineErrs int
 }
+
+// engineGoneAfter is how many inspections in a row (one a second at most) the engine may fail before the
+// node counts as out of reach.
+const engineGoneAfter = 3
 
 func newNode(b *Backend, s containers.Spec, name string, ctr testcontainers.Container) *node {
 	h, _ := home(s) // validated by Create
@@ -89,27 +97,25 @@ func (n *node) readAbs(ctx context.Context, p string) ([]byte, error) {
 	return nil, fmt.Errorf("too many symbolic links")
 }
 
-// WriteFile replaces or creates the file, and any missing parent folders, owned by the product's user, so
-// that the product can read and replace it; a replaced file keeps its permission bits.
-func (n *node) WriteFile(ctx context.Context, rel string, data []byte) error {
+// WriteFile replaces or creates the file with exactly mode, and any missing parent folders, owned by the
+// product's user, so that the product can read and replace it.
+func (n *node) WriteFile(ctx context.Context, rel string, data []byte, mode fs.FileMode) error {
 	p, err := n.path(rel)
 	if err != nil {
 		return err
 	}
-	if err := n.writeAbs(ctx, p, data); err != nil {
+	if err := n.writeAbs(ctx, p, data, mode); err != nil {
 		return fmt.Errorf("write %s to %s: %w", rel, n.spec.Alias, err)
 	}
 	return nil
 }
 
-func (n *node) writeAbs(ctx context.Context, p string, data []byte) error {
-	mode := int64(0o644)
+func (n *node) writeAbs(ctx context.Context, p string, data []byte, fileMode fs.FileMode) error {
+	mode := int64(fileMode.Perm())
 	st, err := n.cli.ContainerStatPath(ctx, n.id, client.ContainerStatPathOptions{Path: p})
 	switch {
 	case err == nil && st.Stat.Mode.IsDir():
 		return fmt.Errorf("%s is a directory", p)
-	case err == nil && st.Stat.Mode.IsRegular():
-		mode = int64(st.Stat.Mode.Perm())
 	case err != nil && !cerrdefs.IsNotFound(err):
 		return err
 	}
@@ -136,6 +142,24 @@ func (n *node) writeAbs(ctx context.Context, p string, data []byte) error {
 	}
 	_, err = n.cli.CopyToContainer(ctx, n.id, client.CopyToContainerOptions{DestinationPath: base, Content: archive})
 	return err
+}
+
+// Stat implements containers.Node from the header of the file's archive, as the engine reports it.
+func (n *node) Stat(ctx context.Context, rel string) (containers.FileInfo, error) {
+	p, err := n.path(rel)
+	if err != nil {
+		return containers.FileInfo{}, err
+	}
+	res, err := n.cli.CopyFromContainer(ctx, n.id, client.CopyFromContainerOptions{SourcePath: p})
+	if err != nil {
+		return containers.FileInfo{}, fmt.Errorf("stat %s in %s: %w", rel, n.spec.Alias, err)
+	}
+	defer res.Content.Close()
+	hdr, err := tar.NewReader(res.Content).Next()
+	if err != nil {
+		return containers.FileInfo{}, fmt.Errorf("stat %s in %s: %w", rel, n.spec.Alias, err)
+	}
+	return containers.FileInfo{Owner: strconv.Itoa(hdr.Uid) + ":" + strconv.Itoa(hdr.Gid), Mode: fs.FileMode(hdr.Mode).Perm(), Size: hdr.Size}, nil
 }
 
 // Start starts the container; readiness is the harness's to poll.
@@ -169,8 +193,17 @@ func (n *node) Exited() error {
 		return n.exitErr
 	}
 	if err != nil || res.Container.State == nil {
-		return nil // an engine hiccup is not an exit; the next poll asks again
+		// An engine hiccup is not an exit; the next poll asks again. An engine that stays away is gone.
+		if n.engineErrs++; n.engineErrs >= engineGoneAfter {
+			cause := "no state"
+			if err != nil {
+				cause = oneLine(err.Error())
+			}
+			n.exitErr = fmt.Errorf("%w (%s): %s is out of reach", containers.ErrEngineGone, cause, n.name)
+		}
+		return n.exitErr
 	}
+	n.engineErrs = 0
 	st := res.Container.State
 	if st.Running || st.Restarting || st.Paused || st.Status == "created" {
 		return nil

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -63,11 +64,17 @@ func New(opt Options) (*Backend, error) {
 	}
 	b := &Backend{opt: opt, workDir: opt.WorkDir}
 	if b.workDir == "" {
-		dir, err := os.MkdirTemp("", "kmconform-")
+		dir, err := os.MkdirTemp("", WorkDirPrefix)
 		if err != nil {
 			return nil, fmt.Errorf("create work folder: %w", err)
 		}
 		b.workDir, b.ownDir = dir, true
+		// The homes will hold the run's private keys: if this process dies without Close, 'kmconform clean'
+		// finds the folder by this marker and removes it once its owner is gone.
+		if err := writeMarker(dir, marker{Owner: containers.Self(), Detach: opt.Detach}); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
 	}
 	return b, nil
 }
@@ -316,7 +323,9 @@ func (n *node) ReadFile(_ context.Context, rel string) ([]byte, error) {
 	return b, nil
 }
 
-func (n *node) WriteFile(_ context.Context, rel string, data []byte) error {
+// WriteFile writes data with exactly mode: a replaced file gets mode too, so that a key store holding the
+// run's private key is never left readable by others.
+func (n *node) WriteFile(_ context.Context, rel string, data []byte, mode fs.FileMode) error {
 	p, err := n.path(rel)
 	if err != nil {
 		return err
@@ -324,11 +333,34 @@ func (n *node) WriteFile(_ context.Context, rel string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("write %s to %s: %w", rel, n.spec.Alias, err)
 	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
+	if err := os.WriteFile(p, data, mode); err != nil {
+		return fmt.Errorf("write %s to %s: %w", rel, n.spec.Alias, err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
 		return fmt.Errorf("write %s to %s: %w", rel, n.spec.Alias, err)
 	}
 	return nil
 }
+
+// Stat implements containers.Node from the file system.
+func (n *node) Stat(_ context.Context, rel string) (containers.FileInfo, error) {
+	p, err := n.path(rel)
+	if err != nil {
+		return containers.FileInfo{}, err
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return containers.FileInfo{}, fmt.Errorf("stat %s in %s: %w", rel, n.spec.Alias, err)
+	}
+	fi := containers.FileInfo{Mode: st.Mode().Perm(), Size: st.Size()}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		fi.Owner = strconv.FormatUint(uint64(sys.Uid), 10) + ":" + strconv.FormatUint(uint64(sys.Gid), 10)
+	}
+	return fi, nil
+}
+
+// FileOwner is the owner of the files the process backend writes: the user running kmconform.
+func FileOwner() string { return strconv.Itoa(os.Getuid()) + ":" + strconv.Itoa(os.Getgid()) }
 
 func (n *node) Start(_ context.Context) error {
 	n.mu.Lock()

@@ -114,3 +114,24 @@ func Prune(ctx context.Context) (int, error) {
 	defer cli.Close()
 	return prune(ctx, cli, "kmconform.simimage=true")
 }
+
+// Tag is the tag Ensure would return for req, and whether the engine already has that image, without
+// building anything: what 'kmconform plan' shows. present is false when no engine answers.
+func Tag(ctx context.Context, req Request) (tag string, present bool, err error) {
+	l, err := layoutFor(req)
+	if err != nil {
+		return "", false, err
+	}
+	bin, err := readStatic(req.Kmsim)
+	if err != nil {
+		return "", false, err
+	}
+	tag = l.tag(contentHash(bin, l))
+	cli, err := dial(ctx)
+	if err != nil {
+		return tag, false, nil
+	}
+	defer cli.Close()
+	present, err = exists(ctx, cli, tag)
+	return tag, present && err == nil, nil
+}

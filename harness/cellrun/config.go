@@ -29,10 +29,28 @@ const (
 	TargetSim       = "sim"        // kmsim processes on this machine
 	TargetSimDocker = "sim-docker" // kmsim images built locally FROM scratch, on Docker
 	TargetOfficial  = "official"   // the official WSO2 images, on Docker
+	TargetAttach    = "attach"     // a running IS and API-M kmconform did not start (Config.Attach)
 )
 
 // Targets lists every target name.
-var Targets = []string{TargetOfficial, TargetSim, TargetSimDocker}
+var Targets = []string{TargetOfficial, TargetSim, TargetSimDocker, TargetAttach}
+
+// Attach is a running pair kmconform did not start (a staging deployment).
+type Attach struct {
+	ISURL      string `json:"isUrl"`
+	APIMURL    string `json:"apimUrl"`
+	GatewayURL string `json:"gatewayUrl"`
+	// Credentials is the credentials file (kmconform up writes one): isAdmin and apimAdmin, each with a
+	// username and a password, and optionally resolve, host:port -> address to dial.
+	Credentials string `json:"credentials"`
+	// CA is a PEM file of the CA the products' certificates chain to; "" trusts the system roots.
+	CA string `json:"ca,omitempty"`
+	// ReuseKeyManager and ReuseAPI name what to run against instead of creating it.
+	ReuseKeyManager string `json:"reuseKeyManager,omitempty"`
+	ReuseAPI        string `json:"reuseApi,omitempty"`
+	// BackendURL is the endpoint of the API the run publishes (reachable from API-M).
+	BackendURL string `json:"backendUrl,omitempty"`
+}
 
 // Config is everything one cell's run needs; the CLI writes it, the suite reads it.
 type Config struct {
@@ -69,6 +87,8 @@ type Config struct {
 	RunID string `json:"runId,omitempty"`
 	// Detach leaves process nodes running after kmconform exits (kmconform up).
 	Detach bool `json:"detach,omitempty"`
+	// Attach is the pair to run against (target attach).
+	Attach *Attach `json:"attach,omitempty"`
 }
 
 // OfficialImages are the IS and API-M images of the official target: the matrix's, or the overrides.
@@ -108,7 +128,11 @@ func (c Config) LoadMatrix() (*matrix.Matrix, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read matrix file: %w", err)
 	}
-	return matrix.Parse(raw, c.Matrix)
+	m, err := matrix.Parse(raw, c.Matrix)
+	if err != nil {
+		return nil, fmt.Errorf("%w: correct it, or leave out --matrix to use the built-in matrix", err)
+	}
+	return m, nil
 }
 
 // Checked is what Validate resolved from a Config.
@@ -144,8 +168,17 @@ func (c Config) Validate() (Checked, error) {
 	if out.ProductFaults, err = faults.Parse(c.SimFaults, faults.Product); err != nil {
 		return Checked{}, err
 	}
-	if len(out.ProductFaults) > 0 && c.Target == TargetOfficial {
-		return Checked{}, fmt.Errorf("--sim-fault makes the simulator play a product regression; the official images cannot: use --target sim or sim-docker")
+	if len(out.ProductFaults) > 0 && (c.Target == TargetOfficial || c.Target == TargetAttach) {
+		who := map[string]string{TargetOfficial: "the official images", TargetAttach: "an attached pair"}[c.Target]
+		return Checked{}, fmt.Errorf("--sim-fault makes the simulator play a product regression; %s cannot: use --target sim or sim-docker", who)
+	}
+	if c.Target == TargetAttach {
+		if c.Attach == nil {
+			return Checked{}, errors.New("--target attach needs --is-url, --apim-url and --credentials")
+		}
+		if len(out.SetupFaults) > 0 {
+			return Checked{}, errors.New("--inject-fault changes the setup kmconform applies, and an attached pair is not set up by kmconform: leave it out")
+		}
 	}
 	if _, err := types.ParseLabelFilter(c.LabelFilter); err != nil {
 		return Checked{}, fmt.Errorf("--label-filter %q is not a valid label filter: %v", c.LabelFilter, firstLine(err.Error()))

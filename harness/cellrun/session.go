@@ -2,11 +2,13 @@ package cellrun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,8 +36,16 @@ type Session struct {
 	Env     *env.Env
 	Images  map[containers.Product]string
 	Backend containers.Backend
-	http    *os.File
+	// OnStep, if set, is told when each setup step starts (kmconform's progress lines).
+	OnStep func(i, n int, id, name string)
+	http   *os.File
+	// undo removes what an attached run created (target attach).
+	undo *setup.Undo
 }
+
+// FileAccess reports whether the run can read and write the products' files: not for a pair kmconform did
+// not start (checks marked Files are not applicable there).
+func (s *Session) FileAccess() bool { return s.Config.Target != TargetAttach }
 
 // New validates the config. It creates nothing, so the caller can arrange SaveEvidence and Close before
 // Start creates anything — they then run whatever happens during Start, a panic included.
@@ -71,6 +81,9 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 	if err := os.MkdirAll(cfg.ReportDir, 0o755); err != nil {
 		return fmt.Errorf("create report folder: %w", err)
 	}
+	if cfg.Target == TargetAttach {
+		return s.startAttached(ctx, progress)
+	}
 	jar, err := s.notificationJAR(ctx, progress, cfg.JARVersion(s.Cell), cfg.NotificationJAR)
 	if err != nil {
 		return err
@@ -85,15 +98,9 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 		return fmt.Errorf("create transcript: %w", err)
 	}
 	fmt.Fprintf(progress, "cell %s on target %s (backend %s)\n", s.Cell.Name(), cfg.Target, s.Backend.Name())
-	if s.Plan, err = plan.Documented(s.Cell, jar); err != nil {
+	if s.Plan, err = s.buildPlan(jar, progress); err != nil {
 		return err
 	}
-	if cfg.Target != TargetOfficial {
-		// The simulator's introspection cache honours the same setting; a shorter TTL keeps the
-		// introspection-mode checks of kmconform's own self-test quick.
-		s.Plan.APIM.TokenExpiryTime = plan.SimIntrospectionCacheTTL
-	}
-	faults.Apply(s.Plan, s.Checked.SetupFaults, progress)
 	if err := s.refetchJAR(ctx, progress); err != nil {
 		return err
 	}
@@ -102,8 +109,32 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 	}
 	s.Env, err = setup.Up(ctx, setup.Options{
 		Plan: s.Plan, Backend: s.Backend, Images: s.Images, NodeEnv: s.nodeEnv(), Progress: progress, Transcript: s.http,
+		OnStep: s.OnStep,
 	})
+	// A product that stops on its own once it was ready is the environment failing, not the setup.
+	var step *setup.StepError
+	if errors.As(err, &step) && slices.Index(setup.StepIDs(), step.ID) > slices.Index(setup.StepIDs(), setup.StepWaitReady) {
+		if d := s.Down(); d != nil {
+			return &EnvError{Down: d, Step: step.ID, Err: err}
+		}
+	}
 	return err
+}
+
+// buildPlan is the cell's documented setup with the setup faults applied: what Start runs and what
+// Preview prints.
+func (s *Session) buildPlan(jar plan.JAR, progress io.Writer) (*plan.Plan, error) {
+	p, err := plan.Documented(s.Cell, jar)
+	if err != nil {
+		return nil, err
+	}
+	if s.Config.Target != TargetOfficial {
+		// The simulator's introspection cache honours the same setting; a shorter TTL keeps the
+		// introspection-mode checks of kmconform's own self-test quick.
+		p.APIM.TokenExpiryTime = plan.SimIntrospectionCacheTTL
+	}
+	faults.Apply(p, s.Checked.SetupFaults, progress)
+	return p, nil
 }
 
 // Redact masks every secret the session knows and every secret-shaped value.
@@ -126,7 +157,7 @@ func (s *Session) newBackend(ctx context.Context, progress io.Writer) (container
 		if runID == "" {
 			runID = fmt.Sprintf("%d", time.Now().UnixNano())
 		}
-		return docker.New(ctx, docker.Options{RunID: runID + "-" + s.Cell.Name(), Progress: progress,
+		return docker.New(ctx, docker.Options{RunID: runID + "-" + s.Cell.Name(), Progress: progress, Detach: s.Config.Detach,
 			StopTimeout: intervals.Get(intervals.ProcessStop).Timeout, RequestTimeout: intervals.Get(intervals.HTTPRequest).Timeout})
 	}
 	return nil, fmt.Errorf("unknown target %q", s.Config.Target)
@@ -168,11 +199,7 @@ func (s *Session) images(ctx context.Context, progress io.Writer) (map[container
 // local file. local is the --notification-jar file ("" to download).
 func (s *Session) notificationJAR(ctx context.Context, progress io.Writer, v, local string) (plan.JAR, error) {
 	if s.Config.Target != TargetOfficial && local == "" {
-		content, err := notifjar.StandIn(v)
-		if err != nil {
-			return plan.JAR{}, fmt.Errorf("build the stand-in notification JAR: %w", err)
-		}
-		return plan.JAR{Name: notifjar.StandInFileName(v), Content: content, Source: "kmconform's stand-in (simulator only)", Version: v}, nil
+		return standInJAR(v)
 	}
 	fmt.Fprintf(progress, "notification handler JAR %s\n", notifjar.FileName(v))
 	path, err := notifjar.Source{LocalPath: local, RepoURL: s.Config.MavenRepo}.Fetch(ctx, v)
@@ -208,6 +235,37 @@ func (s *Session) refetchJAR(ctx context.Context, progress io.Writer) error {
 	return nil
 }
 
+// WrittenFilesName is the evidence file listing every file the setup wrote (node, path, owner, mode,
+// size, SHA-256 except for deployment.toml, whose applied copy is kept redacted next to it).
+const WrittenFilesName = "files-written.json"
+
+// jarVersion is the cell's handler version: --notification-jar-version, else the one the API-M release's
+// documentation names.
+func (s *Session) jarVersion() string { return s.Config.JARVersion(s.Cell) }
+
+// usesStandIn: simulator targets get the stand-in JAR unless a local one is given.
+func (s *Session) usesStandIn() bool {
+	return s.Config.Target != TargetOfficial && s.Config.NotificationJAR == ""
+}
+
+func standInJAR(v string) (plan.JAR, error) {
+	content, err := notifjar.StandIn(v)
+	if err != nil {
+		return plan.JAR{}, fmt.Errorf("build the stand-in notification JAR: %w", err)
+	}
+	return plan.JAR{Name: notifjar.StandInFileName(v), Content: content, Source: standInSource, Version: v}, nil
+}
+
+const standInSource = "kmconform's stand-in (simulator only)"
+
+// jarName is the file name the JAR gets in dropins: the Maven name, or a local file's own name.
+func (s *Session) jarName(v string) string {
+	if s.Config.NotificationJAR != "" {
+		return filepath.Base(s.Config.NotificationJAR)
+	}
+	return notifjar.FileName(v)
+}
+
 // SaveEvidence writes each node's log and applied deployment.toml, redacted, under reports/<cell>/evidence.
 func (s *Session) SaveEvidence(ctx context.Context) error {
 	if s == nil || s.Env == nil {
@@ -220,6 +278,10 @@ func (s *Session) SaveEvidence(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	var errs []error
+	if len(s.Env.Written) > 0 {
+		b, _ := json.MarshalIndent(s.Env.Written, "", "  ")
+		errs = append(errs, os.WriteFile(filepath.Join(dir, WrittenFilesName), append(b, '\n'), 0o644))
+	}
 	for _, n := range s.Env.Nodes {
 		alias := n.Spec().Alias
 		if logs, err := n.Logs(ctx); err == nil {
@@ -260,6 +322,9 @@ func (s *Session) Close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	var errs []error
+	if s.undo != nil {
+		errs = append(errs, s.undo.Run(ctx))
+	}
 	if s.Backend != nil {
 		errs = append(errs, s.Backend.Close(ctx))
 	}
@@ -279,8 +344,8 @@ func Release(ctx context.Context, h containers.Handle) (string, error) {
 			// Never act without a run id: an empty one would mean every kmconform container.
 			return "", errors.New("the cell's state has no run id: run 'kmconform clean' instead")
 		}
-		n, err := docker.Clean(ctx, h.RunID)
-		return fmt.Sprintf("removed %d containers and networks of run %s", n, h.RunID), err
+		r, err := docker.Clean(ctx, h.RunID)
+		return fmt.Sprintf("removed %d containers and %d networks of run %s", len(r.Containers), len(r.Networks), h.RunID), err
 	}
 	return "", fmt.Errorf("unknown backend %q in the cell's state", h.Backend)
 }
@@ -293,3 +358,79 @@ func Alive(h containers.Handle) bool {
 	}
 	return true
 }
+
+// ProductName is how messages name a product.
+func ProductName(p containers.Product) string {
+	switch p {
+	case containers.IS:
+		return "IS"
+	case containers.APIM:
+		return "API-M"
+	}
+	return "the echo backend"
+}
+
+// Down reports the first node that stopped on its own (killed, crashed, its container removed), or nil.
+func (s *Session) Down() *NodeDown {
+	if s == nil || s.Env == nil {
+		return nil
+	}
+	for _, n := range s.Env.Nodes {
+		if err := n.Exited(); err != nil {
+			return &NodeDown{Node: n.Spec().Alias, Product: n.Spec().Product, Cause: err}
+		}
+	}
+	return nil
+}
+
+// NodeDown is a product that stopped answering because it is gone: an environment failure, not a verdict
+// on the product.
+type NodeDown struct {
+	Node    string
+	Product containers.Product
+	Cause   error
+}
+
+// During says which product stopped answering during what, and where its log up to then is kept.
+func (d *NodeDown) During(moment string) string {
+	if errors.Is(d.Cause, containers.ErrEngineGone) {
+		return fmt.Sprintf("the Docker engine stopped answering during %s %s", moment,
+			strings.TrimPrefix(d.Cause.Error(), containers.ErrEngineGone.Error()+" "))
+	}
+	return fmt.Sprintf("%s stopped answering during %s: %v; its log up to then is in evidence/%s.log", ProductName(d.Product), moment, d.Cause, d.Node)
+}
+
+// Watch calls onDown once, as soon as a node stops on its own, until stop is called: a check waiting on
+// a product that is gone ends at once instead of after its whole interval.
+func (s *Session) Watch(onDown func(*NodeDown)) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if d := s.Down(); d != nil {
+					onDown(d)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// EnvError is a setup that failed because a product stopped on its own after it was ready: an
+// environment failure (results.Error), not a verdict on the setup.
+type EnvError struct {
+	Down *NodeDown
+	Step string
+	Err  error
+}
+
+func (e *EnvError) Error() string { return e.Down.During("setup step " + e.Step) }
+func (e *EnvError) Unwrap() error { return e.Err }

@@ -81,6 +81,19 @@ type Verdict struct {
 	Link    string
 }
 
+// AttachReason is why a check that reads the products' files does not run against a pair kmconform did not
+// start (the attach target).
+const AttachReason = "attach: deployment.toml not readable — this check reads the products' files (configuration, stores, dropins, logs), which a pair kmconform did not start does not expose"
+
+// Applicable says whether a check can run where the products' files are (not) readable: a check marked
+// Files is not applicable without file access.
+func Applicable(ch *Check, fileAccess bool) (Verdict, bool) {
+	if ch.Files && !fileAccess {
+		return Verdict{Outcome: results.NotApplicable, Message: AttachReason}, false
+	}
+	return Verdict{}, true
+}
+
 // Before says whether a check runs in a cell at all: a capability the cell lacks is NOT_SUPPORTED.
 func Before(cell matrix.Cell, ch *Check) (Verdict, bool) {
 	e := cell.Expect(ch.Capability)

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -24,7 +23,7 @@ import (
 func init() {
 	register(grantClientCredentials, grantPassword, grantRefreshToken, grantAuthorizationCode, grantAuthorizationCodePKCE,
 		grantDeviceCode, grantJWTBearer, grantSAML2Bearer, grantTokenExchangeIS, grantTokenExchangeUngranted, grantNTLM,
-		grantKeygenDocumentedSet, grantKeygenUnlistedGrant, grantKeygenCallbacks, grantIDTokenTypeHeader)
+		grantKeygenDocumentedSet, grantKeygenCallbacks, grantIDTokenTypeHeader)
 }
 
 const docsGrantTypes = "API-M docs: Configure WSO2 IS 7 as a Key Manager (grant types)"
@@ -301,7 +300,7 @@ var grantTokenExchangeUngranted = &Check{
 	Refs:     []string{"RFC 6749 §5.2 (unauthorized_client)", "RFC 8693 §2.2.2", "WSO2 IS 7 Key Manager suite row 18"},
 	Fixtures: []string{fixture.AssertionApp.Name, fixture.AssertionIdPFixture.Name, fixture.ISApp.Name},
 	Faults: []Proof{
-		{"is-token-exchange-ignores-app-grants", "lack the grant"},
+		{"is-token-ignores-app-grants", "lack the grant"},
 		{"no-trust", "TLS trust is missing"},
 	},
 	Run: func(c *C) {
@@ -397,37 +396,6 @@ var grantKeygenDocumentedSet = &Check{
 		}
 		if len(missing) > 0 {
 			c.Failf("IS's client %s lacks grant types %v that API-M was asked to generate keys with (it holds %v)", client.ClientName, missing, client.GrantTypes)
-		}
-	},
-}
-
-// WSO2 suite row 5 (field-failures #22): a grant the Key Manager does not list is still accepted at key
-// generation. The suite's own variant lists the grant anyway (§5 item 10); this Key Manager really omits it.
-var grantKeygenUnlistedGrant = &Check{
-	ID: "grants.keygen.unlisted-grant", Area: "grants", Capability: "grant.keygen", Level: SHOULD,
-	Title:    "key generation does not enforce the Key Manager's availableGrantTypes: a grant it does not list reaches IS's client",
-	Refs:     []string{"api-manager-4.md §2.2 (availableGrantTypes not enforced at keygen)", "WSO2 IS 7 Key Manager suite row 5", "field-failures #22"},
-	Fixtures: []string{fixture.NarrowKMAppFixture.Name},
-	Faults:   []Proof{{"apim-keygen-enforces-grant-types", "saml2-bearer"}},
-	Run: func(c *C) {
-		e := c.Env
-		n := Private(c, fixture.NarrowKMAppFixture)
-		c.Defer(func(ctx context.Context) error {
-			// The application holds a key mapping of the Key Manager: it goes first.
-			if err := e.APIM.DeleteApplication(ctx, n.App.AppID); err != nil {
-				return err
-			}
-			return e.APIM.DeleteKeyManager(ctx, n.KeyManager.ID)
-		})
-		unlisted := wso2is.GrantSAML2Bearer
-		if !slices.Contains(n.App.GrantTypes, unlisted) {
-			c.Failf("API-M dropped %s from the keys of application %s (it kept %v), which its Key Manager %s does not list",
-				unlisted, n.App.Name, n.App.GrantTypes, n.KeyManager.Name)
-		}
-		client, err := e.IS.GetApp(c.ctx, n.App.ConsumerKey)
-		c.NoErr(err, "read the client IS registered for application %s", n.App.Name)
-		if !slices.Contains(client.GrantTypes, unlisted) {
-			c.Failf("IS's client %s lacks %s although API-M accepted it at key generation: %v", client.ClientName, unlisted, client.GrantTypes)
 		}
 	},
 }

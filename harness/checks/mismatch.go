@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/kmconform/kmconform/harness/fixture"
-	"github.com/kmconform/kmconform/harness/plan"
 	"github.com/kmconform/kmconform/harness/tokens"
 )
 
@@ -28,7 +27,7 @@ var mismatchResidentToken = &Check{
 		c.NoErr(err, "get a token from the Resident Key Manager")
 		// Positive control: the token is a valid token of the Resident Key Manager, so a refusal below can
 		// only come from the API's restriction, not from a broken token.
-		_, err = tokens.Verify(c.ctx, e.HTTP, plan.APIMBase+"/oauth2/jwks", token, plan.APIMBase+"/oauth2/token")
+		_, err = tokens.Verify(c.ctx, e.HTTP, e.APIM.Base+"/oauth2/jwks", token, e.APIM.Base+"/oauth2/token")
 		c.NoErr(err, "the Resident Key Manager token does not verify against API-M's own JWKS, so its refusal would prove nothing")
 		a := callAPI(c, token, "the Resident Key Manager token")
 		if a.Status != http.StatusUnauthorized {

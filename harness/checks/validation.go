@@ -82,7 +82,7 @@ var validationIntrospection = &Check{
 		app := m.App
 		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
 		c.NoErr(err, "get a client_credentials token from IS for Key Manager %s's application", m.KeyManager.Name)
-		expectAcceptedOn(c, m.APIPath, tok.AccessToken, "an IS token in introspection mode")
+		expectAcceptedOn(c, m.APIPath, "an IS token in introspection mode", fixedToken(tok.AccessToken))
 
 		// A token with a valid signature that IS says is inactive: only IS's answer can refuse it.
 		dead, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
@@ -229,13 +229,6 @@ func acceptedOn(c *C, path, token string) error {
 			return a.Status == http.StatusOK, a.String(), nil
 		})
 	return err
-}
-
-// expectAcceptedOn is acceptedOn that ends the check.
-func expectAcceptedOn(c *C, path, token, what string) {
-	if err := acceptedOn(c, path, token); err != nil {
-		c.Failf("the gateway did not accept %s: %v", what, err)
-	}
 }
 
 func describeCert(cert *x509.Certificate) string {

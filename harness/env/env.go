@@ -33,6 +33,17 @@ type AppKeys struct {
 	GrantTypes     []string `json:"grantTypes,omitempty"`
 }
 
+// WrittenFile is one file the setup wrote into a product home: what 'kmconform plan' said it would write.
+type WrittenFile struct {
+	Node   string `json:"node"`
+	Path   string `json:"path"`
+	Kind   string `json:"kind"`
+	Owner  string `json:"owner"`
+	Mode   string `json:"mode"`
+	Size   int    `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
 // StepResult is one setup step's outcome.
 type StepResult struct {
 	ID       string
@@ -71,6 +82,8 @@ type Env struct {
 	Progress io.Writer
 	// Steps records each setup step and how long it took.
 	Steps []StepResult
+	// Written lists every file the setup wrote, in order.
+	Written []WrittenFile
 }
 
 // Node returns the node with a network alias.

@@ -28,8 +28,6 @@ var grantsFaults = []Fault{
 		Doc: "IS accepts a jwt-bearer assertion none of whose audiences is the identity provider's alias"},
 	{Name: "is-saml-signature-not-verified", Kind: Product, Product: "is",
 		Doc: "IS accepts a saml2-bearer assertion without verifying its signature"},
-	{Name: "is-token-exchange-ignores-app-grants", Kind: Product, Product: "is",
-		Doc: "IS lets an application use the token-exchange grant although its grant types lack it"},
 	{Name: "is-ntlm-grant-unregistered", Kind: Product, Product: "is",
 		Doc: "IS does not register the iwa:ntlm grant server-wide (unsupported_grant_type)"},
 	{Name: "is-id-token-typed-at-jwt", Kind: Product, Product: "is",
@@ -37,7 +35,7 @@ var grantsFaults = []Fault{
 	{Name: "is-dcr-refuses-token-exchange", Kind: Product, Product: "is",
 		Doc: "IS's client registration refuses grant_types that list the token-exchange grant"},
 
-	// Product faults of API-M's token-exchange grant and key generation.
+	// Product faults of API-M's token-exchange grant.
 	{Name: "apim-exchange-ignores-expiry", Kind: Product, Product: "apim",
 		Doc: "API-M's token-exchange grant accepts an expired subject token"},
 	{Name: "apim-exchange-skips-signature", Kind: Product, Product: "apim",
@@ -52,6 +50,4 @@ var grantsFaults = []Fault{
 		Doc: "API-M does not update the trusted identity provider when an EXCHANGED or BOTH Key Manager is updated"},
 	{Name: "apim-accepts-malformed-idp-cert", Kind: Product, Product: "apim",
 		Doc: "API-M stores an EXCHANGED or BOTH Key Manager whose PEM certificate is not X.509 instead of refusing it"},
-	{Name: "apim-keygen-enforces-grant-types", Kind: Product, Product: "apim",
-		Doc: "API-M refuses key generation for grant types the Key Manager's availableGrantTypes does not list"},
 }

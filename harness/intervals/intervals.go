@@ -27,7 +27,10 @@ const (
 	SetupRetry         = "setup-retry"         // transient setup errors (DCR not yet deployed, revision 500s)
 	GatewayPropagation = "gateway-propagation" // a newly deployed API or subscription reaches the gateway
 	Revocation         = "revocation"          // a revoked token is refused by the gateway (WSO2 IV2 polls 30 s)
-	TokenExpiry        = "token-expiry"        // a short-lived token passes its exp (IS counts lifetimes in whole seconds)
+	// TokenExpiry is how long after a token's exp the gateway may still accept it: its timestamp skew and a
+	// margin. UNCONFIRMED (api-manager-4.md §6 says "with timestamp skew" only): the gateway reads
+	// identity.xml TimestampSkew, 300 s by default per WSO2's token documentation.
+	TokenExpiry = "token-expiry"
 )
 
 var defaults = map[string]Interval{
@@ -39,7 +42,7 @@ var defaults = map[string]Interval{
 	SetupRetry:         {3 * time.Minute, 2 * time.Second},
 	GatewayPropagation: {2 * time.Minute, 500 * time.Millisecond},
 	Revocation:         {30 * time.Second, 10 * time.Millisecond}, // 10 ms: revocation latency is measured, not just awaited
-	TokenExpiry:        {30 * time.Second, 100 * time.Millisecond},
+	TokenExpiry:        {330 * time.Second, 250 * time.Millisecond},
 }
 
 var (

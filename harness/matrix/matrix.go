@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"slices"
 	"strings"
@@ -108,71 +109,165 @@ func Default() (*Matrix, error) {
 	return Parse(raw, "fixtures/matrix.yaml")
 }
 
-// Parse reads and validates a matrix file; name is used in error messages.
+// Parse reads and validates a matrix file; name is used in error messages. An error names the file, the
+// line and the field, in one sentence (the first problem, and how many more there are).
 func Parse(raw []byte, name string) (*Matrix, error) {
 	var m Matrix
+	var root yaml.Node
+	if err := yaml.Unmarshal(raw, &root); err != nil {
+		return nil, fmt.Errorf("matrix file %s is not valid YAML: %s", name, yamlError(err, nil))
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("matrix file %s is not valid: %w", name, err)
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("matrix file %s is not valid: %s", name, yamlError(err, &root))
 	}
-	if err := m.validate(); err != nil {
-		return nil, fmt.Errorf("matrix file %s is not valid: %w", name, err)
+	if errs := m.validate(locator{&root}); len(errs) > 0 {
+		more := ""
+		if len(errs) > 1 {
+			more = fmt.Sprintf(" (and %d more problems)", len(errs)-1)
+		}
+		return nil, fmt.Errorf("matrix file %s is not valid: %v%s", name, errs[0], more)
 	}
 	return &m, nil
 }
 
-func (m *Matrix) validate() error {
+// sections name the matrix file's lists in messages.
+var sections = map[string]string{"identityServer": "identityServer entry", "apiManager": "apiManager entry", "expectations": "expectation"}
+
+// yamlError turns the YAML library's error (several lines, Go type names) into one clause that names the
+// line and the field.
+func yamlError(err error, root *yaml.Node) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) || len(te.Errors) == 0 {
+		return strings.TrimPrefix(oneLine(err.Error()), "yaml: ")
+	}
+	msg := te.Errors[0]
+	msg = strings.NewReplacer("type matrix.IS", "an identityServer entry", "type matrix.APIM", "an apiManager entry",
+		"type matrix.Expectation", "an expectation", "type matrix.Matrix", "the matrix file", "matrix.Status", "a status").Replace(msg)
+	var line int
+	if _, err := fmt.Sscanf(msg, "line %d:", &line); err == nil && root != nil && !strings.Contains(msg, " field ") {
+		if key := keyAtLine(root, line); key != "" {
+			msg = strings.Replace(msg, ":", ": field "+key+":", 1)
+		}
+	}
+	if len(te.Errors) > 1 {
+		msg += fmt.Sprintf(" (and %d more problems)", len(te.Errors)-1)
+	}
+	return msg
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// keyAtLine is the mapping key whose value sits on line, if any.
+func keyAtLine(n *yaml.Node, line int) string {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i+1].Line == line && (n.Content[i+1].Kind == yaml.ScalarNode || n.Content[i].Line == line) {
+				return n.Content[i].Value
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if k := keyAtLine(c, line); k != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+// locator finds the line of an entry or field of the matrix file.
+type locator struct{ root *yaml.Node }
+
+// at says where entry i of a section (and a field of it, if given) is: "line 42: expectation 2, field apim".
+func (l locator) at(section string, i int, field string) string {
+	where := fmt.Sprintf("%s %d", sections[section], i+1)
+	if field != "" {
+		where += ", field " + field
+	}
+	if line := l.line(section, i, field); line > 0 {
+		return fmt.Sprintf("line %d: %s", line, where)
+	}
+	return where
+}
+
+func (l locator) line(section string, i int, field string) int {
+	if l.root == nil || len(l.root.Content) == 0 {
+		return 0
+	}
+	top := l.root.Content[0]
+	for k := 0; k+1 < len(top.Content); k += 2 {
+		if top.Content[k].Value != section {
+			continue
+		}
+		seq := top.Content[k+1]
+		if i >= len(seq.Content) {
+			return seq.Line
+		}
+		item := seq.Content[i]
+		for f := 0; field != "" && f+1 < len(item.Content); f += 2 {
+			if item.Content[f].Value == field {
+				return item.Content[f].Line
+			}
+		}
+		return item.Line
+	}
+	return 0
+}
+
+func (m *Matrix) validate(loc locator) []error {
 	var errs []error
 	if len(m.IdentityServer) == 0 || len(m.APIManager) == 0 {
 		errs = append(errs, errors.New("it must list at least one identityServer and one apiManager version"))
 	}
-	for _, is := range m.IdentityServer {
+	for i, is := range m.IdentityServer {
 		if is.Version == "" || is.Image == "" {
-			errs = append(errs, fmt.Errorf("identityServer entry %q needs a version and an image", is.Version))
+			field := map[bool]string{true: "version", false: "image"}[is.Version == ""]
+			errs = append(errs, fmt.Errorf("%s: needs a version and an image", loc.at("identityServer", i, field)))
 		}
 		if is.StoreType != "JKS" && is.StoreType != "PKCS12" {
-			errs = append(errs, fmt.Errorf("identityServer %s: storeType must be JKS or PKCS12, not %q", is.Version, is.StoreType))
+			errs = append(errs, fmt.Errorf("%s: storeType must be JKS or PKCS12, not %q", loc.at("identityServer", i, "storeType"), is.StoreType))
 		}
 	}
-	for _, am := range m.APIManager {
+	for i, am := range m.APIManager {
 		if am.Version == "" || am.Image == "" {
-			errs = append(errs, fmt.Errorf("apiManager entry %q needs a version and an image", am.Version))
+			field := map[bool]string{true: "version", false: "image"}[am.Version == ""]
+			errs = append(errs, fmt.Errorf("%s: needs a version and an image", loc.at("apiManager", i, field)))
 		}
 	}
 	for i := range m.Expectations {
 		e := &m.Expectations[i]
-		where := fmt.Sprintf("expectation %d", i+1)
+		where := func(field string) string { return loc.at("expectations", i, field) }
 		switch {
 		case (e.Capability == "") == (e.Setup == ""):
-			errs = append(errs, fmt.Errorf("%s must name either a capability or a setup step (or fixture)", where))
+			errs = append(errs, fmt.Errorf("%s: must name either a capability or a setup step (or fixture)", where("")))
 		case e.Setup != "":
 			if e.Status != KnownFailure {
-				errs = append(errs, fmt.Errorf("%s: a setup step or fixture can only be a known-failure, not %q", where, e.Status))
+				errs = append(errs, fmt.Errorf("%s: a setup step or fixture can only be a known-failure, not %q", where("status"), e.Status))
 			}
 		default:
 			if _, ok := m.Capabilities[e.Capability]; !ok {
-				errs = append(errs, fmt.Errorf("%s names unknown capability %q", where, e.Capability))
+				errs = append(errs, fmt.Errorf("%s: unknown capability %q", where("capability"), e.Capability))
 			}
 			if e.Status != Unsupported && e.Status != KnownFailure {
-				errs = append(errs, fmt.Errorf("%s: status must be unsupported or known-failure, not %q", where, e.Status))
+				errs = append(errs, fmt.Errorf("%s: status must be unsupported or known-failure, not %q", where("status"), e.Status))
 			}
 		}
 		if e.Status == KnownFailure && strings.TrimSpace(e.Match) == "" {
-			errs = append(errs, fmt.Errorf("%s: a known-failure needs match, a text of the failure it expects (a different failure is a regression)", where))
+			errs = append(errs, fmt.Errorf("%s: a known-failure needs match, a text of the failure it expects (a different failure is a regression)", where("")))
 		}
 		if strings.TrimSpace(e.Reason) == "" {
-			errs = append(errs, fmt.Errorf("%s needs a reason", where))
+			errs = append(errs, fmt.Errorf("%s: needs a reason", where("")))
 		}
 		var err error
 		if e.is, err = m.constraint(e.IS, m.ISVersions()); err != nil {
-			errs = append(errs, fmt.Errorf("%s: is: %w", where, err))
+			errs = append(errs, fmt.Errorf("%s: %w", where("is"), err))
 		}
 		if e.apim, err = m.constraint(e.APIM, m.APIMVersions()); err != nil {
-			errs = append(errs, fmt.Errorf("%s: apim: %w", where, err))
+			errs = append(errs, fmt.Errorf("%s: %w", where("apim"), err))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // constraint parses a version constraint and refuses one that matches no known version (a typo).

@@ -205,13 +205,9 @@ func (s Source) Fetch(ctx context.Context, version string) (string, error) {
 		return abs, nil
 	}
 
-	dir := s.CacheDir
-	if dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return "", fmt.Errorf("find a cache directory for %s: %v; set a cache directory or pass a local file with --notification-jar", FileName(version), err)
-		}
-		dir = filepath.Join(base, "kmconform", "jars")
+	dir, err := s.cacheDir()
+	if err != nil {
+		return "", fmt.Errorf("find a cache directory for %s: %v; set a cache directory or pass a local file with --notification-jar", FileName(version), err)
 	}
 	path := filepath.Join(dir, FileName(version))
 	if ok := cachedOK(path); ok {
@@ -251,6 +247,43 @@ func (s Source) Fetch(ctx context.Context, version string) (string, error) {
 		return "", fmt.Errorf("cache %s in %s: %v; make the cache directory writable or pass a local file with --notification-jar", FileName(version), dir, err)
 	}
 	return path, nil
+}
+
+func (s Source) cacheDir() (string, error) {
+	if s.CacheDir != "" {
+		return s.CacheDir, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "kmconform", "jars"), nil
+}
+
+// Cached returns the path of a verified cached copy of the JAR for version, if there is one, without
+// downloading anything (what 'kmconform plan' shows). A local file is not a cached copy.
+func (s Source) Cached(version string) (string, bool) {
+	if version == "" {
+		version = DefaultVersion
+	}
+	if checkVersion(version) != nil {
+		return "", false
+	}
+	dir, err := s.cacheDir()
+	if err != nil {
+		return "", false
+	}
+	path := filepath.Join(dir, FileName(version))
+	return path, cachedOK(path)
+}
+
+// URL is where the JAR for version is downloaded from, without a mirror's credentials.
+func (s Source) URL(version string) string {
+	repo := s.RepoURL
+	if repo == "" {
+		repo = DefaultRepoURL
+	}
+	return redactedURL(ArtifactURL(repo, version))
 }
 
 func statusText(code int) string {

@@ -26,6 +26,9 @@ const (
 	APIMBase    = "https://" + containers.APIMAlias + ":9443"
 	GatewayBase = "https://" + containers.APIMAlias + ":8243"
 	BackendURL  = "http://" + containers.BackendAlias + ":8080/echo"
+	// SandboxBackendURL is the API's sandbox endpoint: the same echo backend under another path, so that a
+	// check can tell which endpoint a call reached (the backend echoes the path).
+	SandboxBackendURL = BackendURL + "-sandbox"
 )
 
 // Names of what the setup creates in API-M.
@@ -201,8 +204,8 @@ func apiDTO() (map[string]any, error) {
 	if err := json.Unmarshal(raw, &dto); err != nil {
 		return nil, fmt.Errorf("parse API fixture: %w", err)
 	}
-	endpoint := map[string]any{"url": BackendURL}
-	dto["endpointConfig"] = map[string]any{"endpoint_type": "http", "production_endpoints": endpoint, "sandbox_endpoints": endpoint}
+	dto["endpointConfig"] = map[string]any{"endpoint_type": "http", "production_endpoints": map[string]any{"url": BackendURL},
+		"sandbox_endpoints": map[string]any{"url": SandboxBackendURL}}
 	dto["keyManagers"] = []string{KeyManagerName}
 	return dto, nil
 }

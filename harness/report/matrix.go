@@ -6,100 +6,237 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/kmconform/kmconform/harness/results"
 )
+
+// SchemaVersion is the version of matrix.json's layout (schema/matrix-v<N>.schema.json).
+const SchemaVersion = 1
 
 // Matrix is every cell of a run (or of a reports folder).
 type Matrix struct {
-	Generated time.Time `json:"generated"`
-	Cells     []Cell    `json:"cells"`
+	SchemaVersion int       `json:"schemaVersion"`
+	Generated     time.Time `json:"generated"`
+	Summary       Summary   `json:"summary"`
+	// Checks are the grid's columns: every check any cell reports, in catalogue order.
+	Checks []Column `json:"checks"`
+	Cells  []Cell   `json:"cells"`
+}
+
+// Column is one check of the grid.
+type Column struct {
+	ID    string `json:"id"`
+	Area  string `json:"area"`
+	Title string `json:"title"`
 }
 
 // Summary counts cells by verdict.
 type Summary struct {
-	Cells         int `json:"cells"`
-	Passed        int `json:"passed"`
-	KnownFailures int `json:"knownFailures"` // only known incompatibilities or unsupported capabilities
-	Stale         int `json:"stale"`         // a known failure passed: the matrix must be updated
-	Regressions   int `json:"regressions"`
+	Cells int `json:"cells"`
+	// Verdict is the matrix's: its worst cell's.
+	Verdict       Verdict `json:"verdict"`
+	Passed        int     `json:"passed"`
+	KnownFailures int     `json:"knownFailures"` // only known incompatibilities or unsupported capabilities
+	Interrupted   int     `json:"interrupted"`
+	Errors        int     `json:"errors"`      // the environment or the harness failed
+	Stale         int     `json:"stale"`       // a known failure passed: the matrix must be updated
+	Regressions   int     `json:"regressions"` // a failure no matrix entry explains
 }
 
-// Read collects every cell folder (is-*_apim-*) under reportsDir.
+// New builds a matrix from cells: sorted by version, with its columns and summary.
+func New(cells []Cell, generated time.Time) *Matrix {
+	m := &Matrix{SchemaVersion: SchemaVersion, Generated: generated.UTC(), Cells: slices.Clone(cells)}
+	if m.Cells == nil {
+		m.Cells = []Cell{}
+	}
+	slices.SortFunc(m.Cells, func(a, b Cell) int {
+		if a.IS != b.IS {
+			return compareVersions(a.IS, b.IS)
+		}
+		return compareVersions(a.APIM, b.APIM)
+	})
+	seen := map[string]bool{}
+	m.Checks = []Column{}
+	for _, c := range m.Cells {
+		for _, s := range c.Specs {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				m.Checks = append(m.Checks, Column{ID: s.ID, Area: s.Area, Title: s.Title})
+			}
+		}
+	}
+	slices.SortFunc(m.Checks, func(a, b Column) int { return compareChecks(a.Area, a.ID, b.Area, b.ID) })
+	m.Summary = m.summary()
+	return m
+}
+
+// Read collects every cell folder (is-*_apim-*) directly under reportsDir.
 func Read(reportsDir string) (*Matrix, error) {
-	dirs, err := filepath.Glob(filepath.Join(reportsDir, "is-*_apim-*"))
+	dirs, err := CellDirs(reportsDir)
 	if err != nil {
 		return nil, err
 	}
-	m := &Matrix{Generated: time.Now().UTC()}
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("no cell reports under %s: run 'kmconform run' or 'kmconform matrix' first", reportsDir)
+	}
+	var cells []Cell
 	for _, d := range dirs {
-		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			continue
-		}
 		c, err := ReadCell(d)
 		if err != nil {
 			return nil, err
 		}
-		m.Cells = append(m.Cells, c)
+		cells = append(cells, c)
 	}
-	if len(m.Cells) == 0 {
-		return nil, fmt.Errorf("no cell reports under %s: run 'kmconform run' or 'kmconform matrix' first", reportsDir)
-	}
-	m.sort()
-	return m, nil
+	return New(cells, time.Now()), nil
 }
 
-func (m *Matrix) sort() {
-	sort.Slice(m.Cells, func(i, j int) bool {
-		if m.Cells[i].IS != m.Cells[j].IS {
-			return versionLess(m.Cells[i].IS, m.Cells[j].IS)
+// CellDirs lists the cell folders (is-<v>_apim-<v>) directly under dir.
+func CellDirs(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read reports folder: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if _, _, ok := ParseCellName(e.Name()); ok && e.IsDir() {
+			out = append(out, filepath.Join(dir, e.Name()))
 		}
-		return versionLess(m.Cells[i].APIM, m.Cells[j].APIM)
-	})
+	}
+	return out, nil
 }
 
-func versionLess(a, b string) bool {
+func compareVersions(a, b string) int {
 	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
 	for i := 0; i < len(pa) && i < len(pb); i++ {
 		var x, y int
 		_, errX := fmt.Sscan(pa[i], &x)
 		_, errY := fmt.Sscan(pb[i], &y)
 		if errX != nil || errY != nil {
-			if pa[i] != pb[i] {
-				return pa[i] < pb[i]
+			if c := strings.Compare(pa[i], pb[i]); c != 0 {
+				return c
 			}
 			continue
 		}
 		if x != y {
-			return x < y
+			return x - y
 		}
 	}
-	return len(pa) < len(pb)
+	return len(pa) - len(pb)
 }
 
-// Summary counts the cells by verdict.
-func (m *Matrix) Summary() Summary {
-	s := Summary{Cells: len(m.Cells)}
+func (m *Matrix) summary() Summary {
+	s := Summary{Cells: len(m.Cells), Verdict: Pass}
 	for _, c := range m.Cells {
-		switch c.Verdict() {
-		case Passed:
+		switch c.Verdict {
+		case Pass:
 			s.Passed++
-		case NotSupported, Skipped, KnownFailure:
+		case Known:
 			s.KnownFailures++
+		case Interrupted:
+			s.Interrupted++
+		case Error:
+			s.Errors++
 		case Stale:
 			s.Stale++
 		default:
 			s.Regressions++
 		}
+		if verdictRank(c.Verdict) > verdictRank(s.Verdict) {
+			s.Verdict = c.Verdict
+		}
 	}
 	return s
 }
 
-// Failed reports whether the matrix has a regression or a stale expectation.
-func (m *Matrix) Failed() bool {
-	s := m.Summary()
-	return s.Regressions > 0 || s.Stale > 0
+func verdictRank(v Verdict) int {
+	return slices.Index([]Verdict{Pass, Known, Interrupted, Error, Stale, Regression}, v)
+}
+
+// The exit codes of run, matrix and report (README "Exit status").
+const (
+	ExitOK          = 0   // every expectation met
+	ExitFailed      = 1   // a regression or a stale expectation
+	ExitBadInput    = 2   // bad input: the message says what to do
+	ExitEnvironment = 3   // the environment or the harness failed: the run proves nothing either way
+	ExitInterrupted = 130 // stopped by Ctrl-C or SIGTERM before the end
+)
+
+// ExitCode is the status a command ends with for this matrix. A regression or a stale expectation wins
+// over a broken environment: what was found is real whatever happened to other cells.
+func (m *Matrix) ExitCode() int {
+	s := m.Summary
+	switch {
+	case s.Regressions > 0 || s.Stale > 0:
+		return ExitFailed
+	case s.Errors > 0:
+		return ExitEnvironment
+	case s.Interrupted > 0:
+		return ExitInterrupted
+	}
+	return ExitOK
+}
+
+// Line is the one-line summary the CLI prints.
+func (m *Matrix) Line() string {
+	s := m.Summary
+	return fmt.Sprintf("matrix of %d cells: %d passed, %d known incompatibilities only, %d stale expectations, %d with regressions, %d environment or harness errors, %d interrupted",
+		s.Cells, s.Passed, s.KnownFailures, s.Stale, s.Regressions, s.Errors, s.Interrupted)
+}
+
+// JSON is matrix.json.
+func (m *Matrix) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Write writes matrix.md, matrix.html and matrix.json into dir and returns their paths. Each file is
+// written next to its final name and renamed, so a reader never sees half a report.
+func (m *Matrix) Write(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	js, err := m.JSON()
+	if err != nil {
+		return nil, err
+	}
+	html, err := m.HTML()
+	if err != nil {
+		return nil, err
+	}
+	files := []struct {
+		name string
+		body []byte
+	}{{"matrix.json", js}, {"matrix.md", []byte(m.Markdown())}, {"matrix.html", html}}
+	var paths []string
+	for _, f := range files {
+		p := filepath.Join(dir, f.name)
+		tmp := p + ".tmp"
+		if err := os.WriteFile(tmp, f.body, 0o644); err != nil {
+			_ = os.Remove(tmp)
+			return nil, fmt.Errorf("write %s: %w", p, err)
+		}
+		if err := os.Rename(tmp, p); err != nil {
+			_ = os.Remove(tmp)
+			return nil, fmt.Errorf("write %s: %w", p, err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// cell returns the cell of two versions, or nil.
+func (m *Matrix) cell(is, apim string) *Cell {
+	for i := range m.Cells {
+		if m.Cells[i].IS == is && m.Cells[i].APIM == apim {
+			return &m.Cells[i]
+		}
+	}
+	return nil
 }
 
 // axes are the versions on each side, in order.
@@ -112,97 +249,62 @@ func (m *Matrix) axes() (is, apim []string) {
 			apim = append(apim, c.APIM)
 		}
 	}
-	sort.Slice(apim, func(i, j int) bool { return versionLess(apim[i], apim[j]) })
+	slices.SortFunc(is, compareVersions)
+	slices.SortFunc(apim, compareVersions)
 	return is, apim
 }
 
-func (m *Matrix) cell(is, apim string) *Cell {
-	for i := range m.Cells {
-		if m.Cells[i].IS == is && m.Cells[i].APIM == apim {
-			return &m.Cells[i]
-		}
-	}
-	return nil
+// Finding is one line a release engineer must read, with the cell it is about.
+type Finding struct {
+	Cell string `json:"cell"`
+	// Check is the check's ID ("" for the setup).
+	Check string `json:"check,omitempty"`
+	Text  string `json:"text"`
+	Link  string `json:"link,omitempty"`
 }
 
-// Write writes matrix.md, matrix.html and matrix.json into dir and returns their paths.
-func (m *Matrix) Write(dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", dir, err)
-	}
-	js, err := json.MarshalIndent(struct {
-		*Matrix
-		Summary Summary `json:"summary"`
-	}{m, m.Summary()}, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	html, err := m.HTML()
-	if err != nil {
-		return nil, err
-	}
-	files := map[string][]byte{"matrix.md": []byte(m.Markdown()), "matrix.html": html, "matrix.json": js}
-	var paths []string
-	for _, name := range []string{"matrix.md", "matrix.html", "matrix.json"} {
-		p := filepath.Join(dir, name)
-		// Written next to the final name and renamed, so a reader never sees half a report.
-		tmp := p + ".tmp"
-		if err := os.WriteFile(tmp, files[name], 0o644); err != nil {
-			return nil, fmt.Errorf("write %s: %w", p, err)
-		}
-		if err := os.Rename(tmp, p); err != nil {
-			return nil, fmt.Errorf("write %s: %w", p, err)
-		}
-		paths = append(paths, p)
-	}
-	return paths, nil
-}
-
-// label is a cell's short verdict for the matrix table.
-func label(c *Cell) string {
-	if c == nil {
-		return "–"
-	}
-	switch c.Verdict() {
-	case Passed:
-		return fmt.Sprintf("PASS %d/%d", c.Count(Passed), len(c.Specs))
-	case Regression:
-		if c.Setup == Regression {
-			return "REGRESSION (setup)"
-		}
-		return fmt.Sprintf("REGRESSION %d", c.Count(Regression))
-	case Stale:
-		return fmt.Sprintf("STALE %d", c.Count(Stale))
-	default:
-		if c.Setup == KnownFailure {
-			return "KNOWN (setup)"
-		}
-		return fmt.Sprintf("KNOWN %d, PASS %d", c.Count(KnownFailure)+c.Count(NotSupported), c.Count(Passed))
-	}
-}
-
-// findings lists what a release engineer must read, worst first.
-func (m *Matrix) findings() (regressions, stale, known []string) {
+// Findings lists what must be read, by kind: regressions, stale expectations, environment errors and
+// known incompatibilities.
+func (m *Matrix) Findings() (regressions, stale, errs, known []Finding) {
 	for _, c := range m.Cells {
-		if c.Setup == Regression {
-			regressions = append(regressions, fmt.Sprintf("%s — setup: %s", c.Name, c.SetupMessage))
+		text := "setup: " + c.Setup.Message
+		if c.Setup.Step != "" {
+			text = "setup " + c.Setup.Step + ": " + c.Setup.Message
 		}
-		if c.Setup == KnownFailure {
-			known = append(known, fmt.Sprintf("%s — setup: %s", c.Name, c.SetupMessage))
+		setup := Finding{Cell: c.Name, Text: text, Link: c.Setup.Link}
+		switch c.Setup.Outcome {
+		case results.Failed:
+			regressions = append(regressions, setup)
+		case results.Error:
+			errs = append(errs, setup)
+		case results.XFail:
+			known = append(known, setup)
+		}
+		for _, s := range c.Setup.Stale {
+			stale = append(stale, Finding{Cell: c.Name, Text: firstLine(s)})
 		}
 		for _, s := range c.Specs {
-			line := fmt.Sprintf("%s — %s: %s", c.Name, s.Name, s.Message)
+			f := Finding{Cell: c.Name, Check: s.ID, Text: s.Message, Link: s.Link}
 			switch s.Outcome {
-			case Regression:
-				regressions = append(regressions, line)
-			case Stale:
-				stale = append(stale, line)
-			case KnownFailure, NotSupported:
-				known = append(known, line)
+			case results.Failed:
+				regressions = append(regressions, f)
+			case results.XPass:
+				stale = append(stale, f)
+			case results.Error:
+				errs = append(errs, f)
+			case results.XFail, results.NotSupported:
+				known = append(known, f)
 			}
 		}
 	}
-	return regressions, stale, known
+	return regressions, stale, errs, known
+}
+
+func (f Finding) String() string {
+	if f.Check == "" {
+		return f.Cell + " — " + f.Text
+	}
+	return f.Cell + " — " + f.Check + ": " + f.Text
 }
 
 // measurementNames lists every measurement of any spec, sorted.
@@ -217,7 +319,7 @@ func (m *Matrix) measurementNames() []string {
 			}
 		}
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 

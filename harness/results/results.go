@@ -104,6 +104,8 @@ type Cell struct {
 	DocumentationDrift []Drift   `json:"documentationDrift"`
 	// Interrupted is set when the run was stopped (Ctrl-C, SIGTERM) before every check ran.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Teardown says what could not be removed after the run, and how to remove it ("" when everything was).
+	Teardown string `json:"teardown,omitempty"`
 }
 
 // Count returns how many checks had an outcome.

@@ -17,21 +17,30 @@ import (
 	"github.com/kmconform/kmconform/harness/wso2is"
 )
 
-// readiness is what WSO2's own compose and Helm files probe: IS's discovery document (IS 7.1+ compose,
-// Helm liveness) and API-M's startup health check (WSO2's integration suite), each until 200.
-var readiness = []struct {
-	alias, url, interval string
-}{
-	{containers.ISAlias, plan.ISBase + wso2is.DiscoveryPath, intervals.ISReady},
-	{containers.APIMAlias, plan.APIMBase + wso2am.HealthPath, intervals.APIMReady},
-	{containers.BackendAlias, plan.BackendURL, intervals.BackendReady},
+// Probe is one readiness probe: GET URL on the node until it answers 200, within the named interval.
+type Probe struct {
+	Node     string `json:"node"`
+	URL      string `json:"url"`
+	Interval string `json:"interval"`
+}
+
+// Readiness is what WSO2's own compose and Helm files probe: IS's discovery document (IS 7.1+ compose,
+// Helm liveness) and API-M's startup health check (WSO2's integration suite), each until 200; and the
+// echo backend. The wait-ready step runs exactly these; 'kmconform plan' prints them.
+func Readiness() []Probe {
+	return []Probe{
+		{containers.ISAlias, plan.ISBase + wso2is.DiscoveryPath, intervals.ISReady},
+		{containers.APIMAlias, plan.APIMBase + wso2am.HealthPath, intervals.APIMReady},
+		{containers.BackendAlias, plan.BackendURL, intervals.BackendReady},
+	}
 }
 
 func waitReady(ctx context.Context, r *run) error {
 	var wg sync.WaitGroup
-	errs := make([]error, len(readiness))
-	for i, p := range readiness {
-		wg.Go(func() { errs[i] = waitHTTP(ctx, r, p.alias, p.url, p.interval) })
+	probes := Readiness()
+	errs := make([]error, len(probes))
+	for i, p := range probes {
+		wg.Go(func() { errs[i] = waitHTTP(ctx, r, p.Node, p.URL, p.Interval) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)

@@ -36,6 +36,8 @@ type Options struct {
 	Progress io.Writer
 	// Transcript receives every HTTP exchange, redacted.
 	Transcript io.Writer
+	// OnStep, if set, is told when each step starts (i counts from 1 to n).
+	OnStep func(i, n int, id, name string)
 }
 
 // step is one named part of the setup.
@@ -68,6 +70,15 @@ func StepIDs() []string {
 	return ids
 }
 
+// StepNames lists every step's name, in the order of StepIDs.
+func StepNames() []string {
+	var names []string
+	for _, s := range steps() {
+		names = append(names, s.name)
+	}
+	return names
+}
+
 // steps is the documented setup, in order.
 func steps() []step {
 	return []step{
@@ -83,6 +94,18 @@ func steps() []step {
 		{StepKeyManager, "register IS as Key Manager in API-M", registerKeyManager},
 		{StepPublishAPI, "publish the API restricted to the IS Key Manager", publishAPI},
 	}
+}
+
+// EnvironmentStep reports whether a failure of the step is the environment's or the harness's rather
+// than the products': the nodes could not be created or started (no Docker, an image missing), the run's
+// TLS material could not be minted, or a product never became ready. Such a failure proves nothing about
+// the integration; results.json reports it as an error.
+func EnvironmentStep(id string) bool {
+	switch id {
+	case StepCreateNodes, StepMintTrust, StepStart, StepWaitReady:
+		return true
+	}
+	return false
 }
 
 // StepError is a failed setup step.
@@ -114,6 +137,9 @@ func Up(ctx context.Context, opt Options) (*env.Env, error) {
 	all := steps()
 	for i, s := range all {
 		fmt.Fprintf(opt.Progress, "[setup %d/%d] %s\n", i+1, len(all), s.name)
+		if opt.OnStep != nil {
+			opt.OnStep(i+1, len(all), s.id, s.name)
+		}
 		start := time.Now()
 		err := s.run(evidence.WithActor(ctx, "setup "+s.id), r)
 		r.env.Steps = append(r.env.Steps, env.StepResult{ID: s.id, Name: s.name, Duration: time.Since(start)})

@@ -67,6 +67,28 @@ func (c *Client) CreateAPI(ctx context.Context, dto map[string]any) (*API, error
 	return &out, nil
 }
 
+// APIInfo is an entry of the publisher's API list.
+type APIInfo struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Context string `json:"context"`
+	Version string `json:"version"`
+}
+
+// ListAPIs lists the APIs whose name matches (the publisher's name: query; "" lists them all). Only API-M's
+// first page (its default limit, 25) comes back.
+func (c *Client) ListAPIs(ctx context.Context, name string) ([]APIInfo, error) {
+	u := c.Base + PublisherPath + "/apis"
+	if name != "" {
+		u += "?query=" + url.QueryEscape("name:\""+name+"\"")
+	}
+	var out struct {
+		List []APIInfo `json:"list"`
+	}
+	_, err := c.rest(ctx, httpcall.Request{Op: "list APIs", Method: http.MethodGet, URL: u}, &out, http.StatusOK)
+	return out.List, err
+}
+
 // GetAPI reads an API. API-M returns the context without the version.
 func (c *Client) GetAPI(ctx context.Context, apiID string) (*API, error) {
 	var out API

@@ -261,6 +261,14 @@ func contractSteps() []contractStep {
 		{"GET oauth-keys/{id}", func(c *contractRun) resp {
 			return c.call("GET", dev(c, "/applications/"+c.ids["app"]+"/oauth-keys/"+c.ids["map"]), nil)
 		}, 200, "ApplicationKey", nil},
+		{"PUT oauth-keys/{id}", func(c *contractRun) resp {
+			return c.call("PUT", dev(c, "/applications/"+c.ids["app"]+"/oauth-keys/"+c.ids["map"]), map[string]any{
+				"keyMappingId": c.ids["map"], "keyManager": "Resident Key Manager", "keyType": "PRODUCTION",
+				"supportedGrantTypes": []string{"client_credentials"}, "callbackUrl": "https://cb.example.com"})
+		}, 200, "ApplicationKey", nil},
+		{"POST oauth-keys/{id}/regenerate-secret", func(c *contractRun) resp {
+			return c.call("POST", dev(c, "/applications/"+c.ids["app"]+"/oauth-keys/"+c.ids["map"]+"/regenerate-secret"), nil)
+		}, 200, "ApplicationKey", nil},
 		{"POST generate-token", func(c *contractRun) resp {
 			return c.call("POST", dev(c, "/applications/"+c.ids["app"]+"/oauth-keys/"+c.ids["map"]+"/generate-token"),
 				map[string]any{"consumerSecret": "x", "validityPeriod": 3600, "scopes": []string{"default"},

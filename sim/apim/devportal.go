@@ -132,17 +132,25 @@ func (s *Server) appDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var remote []dcrTarget
+	ghost := s.opt.Faults.On("apim-gateway-keeps-deleted-app")
 	for _, m := range s.st.mappingsOf(id) {
 		// UNCONFIRMED (not in the references): a mapped client (map-keys) is left at the KM, as API-M calls the
 		// connector's deleteMappedApplication rather than deleteApplication for it; chose to keep it.
-		if km := s.st.kmByID(m.KMID); km != nil && m.ConsumerKey != "" && km.Type != typeDefault && !m.Mapped {
+		if km := s.st.kmByID(m.KMID); km != nil && m.ConsumerKey != "" && km.Type != typeDefault && !m.Mapped &&
+			!s.opt.Faults.On("apim-app-delete-keeps-is-client") {
 			remote = append(remote, dcrTargetOf(km, m.ConsumerKey))
+		}
+		if ghost {
+			s.st.ghostMappings = append(s.st.ghostMappings, m)
 		}
 		delete(s.st.mappings, m.ID)
 		delete(s.st.residentClients, m.ConsumerKey)
 	}
 	for sid, sub := range s.st.subs {
 		if sub.AppID == id {
+			if ghost {
+				s.st.ghostSubs = append(s.st.ghostSubs, sub)
+			}
 			delete(s.st.subs, sid)
 		}
 	}

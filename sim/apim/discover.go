@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/kmconform/kmconform/sim/simnet"
@@ -64,6 +65,11 @@ func (s *Server) kmDiscover(w http.ResponseWriter, r *http.Request) {
 		"enableOAuthAppCreation": true, "enableSelfValidationJWT": true,
 		"availableGrantTypes": orEmptyStrings(oidc.GrantTypesSupported),
 		"wellKnownEndpoint":   wellKnown, "type": kmType,
+	}
+	if s.opt.Faults.On("apim-discover-userinfo-scim2-me") {
+		if u, err := url.Parse(oidc.Issuer); err == nil && u.Host != "" {
+			value["userInfoEndpoint"] = u.Scheme + "://" + u.Host + "/scim2/Me"
+		}
 	}
 	if oidc.JwksURI != "" {
 		value["certificates"] = map[string]any{"type": "JWKS", "value": oidc.JwksURI}

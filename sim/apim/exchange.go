@@ -264,7 +264,7 @@ func (s *Server) verifySubjectSignature(ctx context.Context, idp *trustedIdP, p 
 	return fmt.Errorf("identity provider %s has no certificate", idp.name)
 }
 
-// grantFaults are the token-exchange and key-generation faults (sim/faults/faults_grants.go) and what
+// grantFaults are the token-exchange faults (sim/faults/faults_grants.go) and what
 // each changes, logged at start-up when played.
 var grantFaults = map[string]string{
 	"apim-exchange-ignores-expiry":     "the token-exchange grant does not check the subject token's exp",
@@ -274,7 +274,6 @@ var grantFaults = map[string]string{
 	"apim-exchange-keeps-deleted-idp":  "deleting an EXCHANGED or BOTH Key Manager keeps its identity provider",
 	"apim-exchange-idp-not-updated":    "updating an EXCHANGED or BOTH Key Manager leaves its identity provider as it was",
 	"apim-accepts-malformed-idp-cert":  "identity providers of EXCHANGED or BOTH Key Managers are stored without checking their PEM certificate",
-	"apim-keygen-enforces-grant-types": "generate-keys refuses grant types the Key Manager does not list",
 }
 
 func (s *Server) warnGrantFaults() {

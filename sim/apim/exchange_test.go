@@ -296,27 +296,3 @@ func (sm *sim) kmID(name string) string {
 	sm.t.Fatalf("no Key Manager %s", name)
 	return ""
 }
-
-// api-manager-4.md §2.2: availableGrantTypes is not enforced at key generation; under
-// apim-keygen-enforces-grant-types a grant the Key Manager does not list is refused with 400.
-func TestKeygenUnlistedGrant(t *testing.T) {
-	for _, fault := range []bool{false, true} {
-		is, hosts := newFakeIS(t, isCert)
-		set := faults.Set{}
-		if fault {
-			set["apim-keygen-enforces-grant-types"] = true
-		}
-		sm := newSimWith(t, "4.5.0", writeHome(t, defaultTOML, isCert), hosts, set)
-		sm.createKM(is.is7KM("narrow")) // lists client_credentials and password
-		app := call(t, "POST", sm.dev("/applications"), map[string]any{"name": "a", "throttlingPolicy": "Unlimited"})
-		r := call(t, "POST", sm.dev("/applications/"+str(app.json(t)["applicationId"])+"/generate-keys"), map[string]any{
-			"keyType": "PRODUCTION", "keyManager": "narrow", "grantTypesToBeSupported": []string{"client_credentials", "urn:ietf:params:oauth:grant-type:saml2-bearer"}})
-		want := http.StatusOK
-		if fault {
-			want = http.StatusBadRequest
-		}
-		if r.status != want {
-			t.Errorf("fault=%v: %d %s", fault, r.status, r.raw)
-		}
-	}
-}

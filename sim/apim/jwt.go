@@ -58,6 +58,7 @@ type parsedJWT struct {
 	input   string // header.payload, the signing input
 	sig     []byte
 	sigText string
+	raw     string // the whole token as presented
 }
 
 var errNotJWT = errors.New("not a three-part JWT")
@@ -85,7 +86,7 @@ func parseJWT(tok string) (*parsedJWT, error) {
 	if p.sig, err = base64.RawURLEncoding.DecodeString(parts[2]); err != nil {
 		return nil, fmt.Errorf("JWT signature: %w", err)
 	}
-	p.input, p.sigText = parts[0]+"."+parts[1], parts[2]
+	p.input, p.sigText, p.raw = parts[0]+"."+parts[1], parts[2], tok
 	return &p, nil
 }
 

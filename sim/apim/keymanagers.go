@@ -89,7 +89,7 @@ func (s *Server) kmCreate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// APIAdminImpl.addKeyManagerConfiguration checks the name first, then validates the configuration.
-	if km.Name != "" && s.st.kmByName(km.Name) != nil {
+	if km.Name != "" && s.st.kmByName(km.Name) != nil && !s.opt.Faults.On("apim-km-duplicate-name-accepted") {
 		writeError(w, newAPIError(http.StatusConflict, 901402, "Key Manager Already Exists", "Key Manager Already Exists"))
 		return
 	}
@@ -102,7 +102,12 @@ func (s *Server) kmCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	s.st.addKM(km)
+	km.Created = s.now()
+	if s.opt.Faults.On("apim-km-issuer-first-wins") {
+		s.st.addKMKeepIssuer(km)
+	} else {
+		s.st.addKM(km)
+	}
 	s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s of type %s added", km.Name, km.Type)
 	w.Header().Set("Location", "key-managers/"+km.ID)
 	writeJSON(w, http.StatusCreated, s.kmToDTO(km))
@@ -137,7 +142,7 @@ func (s *Server) kmUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		// encryptKeyManagerConfigurationValues: a masked field sent back as "*****" keeps its stored value.
 		for _, f := range s.connectorFields(old.Type) {
-			if f.mask && upd.Props[f.name] == maskedValue {
+			if f.mask && upd.Props[f.name] == maskedValue && !s.opt.Faults.On("apim-km-mask-overwrites-password") {
 				if v, ok := old.Props[f.name]; ok {
 					upd.Props[f.name] = v
 				}
@@ -147,9 +152,16 @@ func (s *Server) kmUpdate(w http.ResponseWriter, r *http.Request) {
 			writeError(w, err)
 			return
 		}
-		upd.ID = old.ID
+		upd.ID, upd.Created = old.ID, old.Created
 		if err := s.idpOnUpdate(old, upd); err != nil {
 			writeError(w, err)
+			return
+		}
+		if s.opt.Faults.On("apim-gateway-keeps-disabled-km") && old.Enabled && !upd.Enabled {
+			// The disabling update never reaches the gateway: its KeyManagerHolder view stays as it was.
+			*old = *upd
+			s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s updated", old.Name)
+			writeJSON(w, http.StatusOK, s.kmToDTO(old))
 			return
 		}
 		// KeyManagerHolder.updateKeyManagerConfiguration: remove the held KM (by its old issuer), then add
@@ -171,7 +183,7 @@ func (s *Server) kmDelete(w http.ResponseWriter, r *http.Request) {
 			writeError(w, newAPIError(http.StatusInternalServerError, 900967, "General Error", residentKMName+" couldn't delete"))
 			return
 		}
-		if s.st.kmInUse(km) {
+		if s.st.kmInUse(km) && !s.opt.Faults.On("apim-km-delete-in-use") {
 			writeError(w, newAPIError(http.StatusPreconditionFailed, 902015,
 				"Key Manager is already used by an API or an Application.", "Key Manager is already used by an API or an Application."))
 			return

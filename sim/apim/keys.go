@@ -1,12 +1,14 @@
 package apim
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/kmconform/kmconform/sim/simnet"
@@ -44,6 +46,7 @@ func (s *Server) routeKeys(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+base+"/oauth-keys/{mapId}", s.requireAdmin(s.getKey))
 	mux.HandleFunc("POST "+base+"/oauth-keys/{mapId}/clean-up", s.requireAdmin(s.cleanUpKey))
 	mux.HandleFunc("POST "+base+"/oauth-keys/{mapId}/generate-token", s.requireAdmin(s.generateToken))
+	s.routeKeyLifecycle(mux, base)
 }
 
 type generateKeysRequest struct {
@@ -55,6 +58,36 @@ type generateKeysRequest struct {
 	ValidityTime            any            `json:"validityTime"`
 	AdditionalProperties    map[string]any `json:"additionalProperties"`
 }
+
+// adminRoles are the super admin's roles ([super_admin] of the default deployment.toml has no admin_role,
+// so Carbon's default "admin"). UNCONFIRMED (not in the references): chose admin and Internal/everyone.
+var adminRoles = []string{"admin", "Internal/everyone"}
+
+// allowsUser applies the KM's permissions (KeyManagerPermissions: PUBLIC, ALLOW or DENY a list of roles).
+func (km *keyManager) allowsUser(roles []string) bool {
+	if km.Permissions == nil {
+		return true
+	}
+	listed := false
+	for _, r := range anySlice(km.Permissions["roles"]) {
+		if slices.Contains(roles, str(r)) {
+			listed = true
+		}
+	}
+	switch strings.ToUpper(str(km.Permissions["permissionType"])) {
+	case "ALLOW":
+		return listed
+	case "DENY":
+		return !listed
+	}
+	return true
+}
+
+// Delays of faults apim-km-registry-lag and apim-keygen-hangs-on-unreachable-km (variables for tests).
+var (
+	registryLag     = 2 * time.Second
+	unreachableHang = 30 * time.Second
+)
 
 // generateKeys is POST /applications/{id}/generate-keys (api-manager-4.md §5).
 func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
@@ -90,28 +123,33 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	// Resolved by name first, then by UUID (APIConsumerImpl.requestApprovalForApplicationRegistration).
 	km := s.st.kmByName(ref)
+	byID := false
 	if km == nil {
 		km = s.st.kmByID(ref)
+		byID = km != nil
 	}
-	if km == nil || !km.Enabled {
+	if km == nil || (!km.Enabled && !s.opt.Faults.On("apim-keygen-on-disabled-km")) {
 		s.mu.Unlock()
 		// UNCONFIRMED (api-manager-4.md §5 quotes the description only): chose the message text.
 		writeError(w, newAPIError(http.StatusBadRequest, 901403, "Key Manager not Registered",
 			fmt.Sprintf("Key Manager %s doesn't exist in Tenant carbon.super", ref)))
 		return
 	}
-	if km.TokenType == "EXCHANGED" || !km.flag("enable_oauth_app_creation", false) {
+	// api-manager-4.md §5: a KM whose permissions refuse the user → 403/902013; the permissions are looked
+	// at only when the KM was named by its UUID (IV2 gotcha: by name the check is skipped).
+	// UNCONFIRMED (§5 gives status and code only): chose this message, and the check's place after the
+	// enabled check and before the OAuth-app-creation check.
+	if byID && !km.allowsUser(adminRoles) && !s.opt.Faults.On("apim-keygen-ignores-km-permissions") {
+		s.mu.Unlock()
+		writeError(w, newAPIError(http.StatusForbidden, 902013, "Key Manager is restricted for the user",
+			fmt.Sprintf("Key Manager %s is not permitted for the user", km.Name)))
+		return
+	}
+	if km.TokenType == "EXCHANGED" || (!km.flag("enable_oauth_app_creation", false) && !s.opt.Faults.On("apim-keygen-ignores-oauth-app-creation")) {
 		s.mu.Unlock()
 		writeError(w, newAPIError(http.StatusBadRequest, 901405, "Key Manager doesn't support generating OAuth applications",
 			"Key Manager doesn't support generating OAuth applications"))
 		return
-	}
-	if s.opt.Faults.On("apim-keygen-enforces-grant-types") && km.Type != typeDefault {
-		if missing := unlistedGrants(km, req.GrantTypesToBeSupported); len(missing) > 0 {
-			s.mu.Unlock()
-			writeError(w, badRequest(fmt.Sprintf("Grant type(s) %s not supported by Key Manager %s", strings.Join(missing, ", "), km.Name)))
-			return
-		}
 	}
 	for _, m := range s.st.mappingsOf(app.ID) {
 		if m.KMID == km.ID && m.KeyType == req.KeyType {
@@ -135,7 +173,18 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 		target = dcrTargetOf(km, "")
 	}
 	kmName := km.Name
+	var kmGrants []string
+	for _, g := range anySlice(km.Props["grant_types"]) {
+		kmGrants = append(kmGrants, str(g))
+	}
+	lagging := s.opt.Faults.On("apim-km-registry-lag") && !km.Created.IsZero() && s.now().Sub(km.Created) < registryLag
 	s.mu.Unlock()
+	if lagging {
+		// Fault apim-km-registry-lag: the KM is not yet in the key-manager holder; the mapping row stays.
+		s.log.Error("org.wso2.carbon.apimgt.impl.APIConsumerImpl", "Key Manager %s not initialized in tenant carbon.super", kmName)
+		writeError(w, internalError(fmt.Sprintf("Error while generating keys for application %s", appName)))
+		return
+	}
 
 	var ck, cs string
 	if resident {
@@ -145,10 +194,22 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 			KeyType: req.KeyType, Grants: req.GrantTypesToBeSupported}
 		s.mu.Unlock()
 	} else {
+		grants := req.GrantTypesToBeSupported
+		if s.opt.Faults.On("apim-keygen-drops-unlisted-grants") {
+			grants = slices.DeleteFunc(slices.Clone(grants), func(g string) bool { return !slices.Contains(kmGrants, g) })
+		}
 		res, err := s.dcrRegister(r.Context(), target, dcrInput{
 			clientName: fmt.Sprintf("%s_%s_%s", owner, app.ID, req.KeyType), appName: appName,
-			grants: req.GrantTypesToBeSupported, callback: req.CallbackURL, props: req.AdditionalProperties})
+			grants: grants, callback: req.CallbackURL, props: req.AdditionalProperties})
 		if err != nil {
+			var fe *feignError
+			if s.opt.Faults.On("apim-keygen-hangs-on-unreachable-km") && !errors.As(err, &fe) {
+				// Fault: the connector gives up on an unreachable KM only after a long timeout.
+				select {
+				case <-time.After(unreachableHang):
+				case <-r.Context().Done():
+				}
+			}
 			s.log.Error("org.wso2.carbon.apimgt.impl.workflow.ApplicationRegistrationSimpleWorkflowExecutor",
 				"Error occurred while creating OAuth application for %s with Key Manager %s. Caused by: %s", appName, kmName, simnet.JavaError(err, ""))
 			// UNCONFIRMED (api-manager-4.md §5, §9 gotchas): status and body of a failed keygen are not
@@ -300,17 +361,4 @@ func (s *Server) generateToken(w http.ResponseWriter, r *http.Request) {
 	validity, _ := strconv.ParseInt(fmt.Sprint(tr["expires_in"]), 10, 64)
 	writeJSON(w, http.StatusOK, map[string]any{"accessToken": tr["access_token"],
 		"tokenScopes": strings.Fields(str(tr["scope"])), "validityTime": validity})
-}
-
-// unlistedGrants are the requested grants the KM's availableGrantTypes lacks; API-M does not enforce them
-// (api-manager-4.md §2.2), only fault apim-keygen-enforces-grant-types reads this.
-func unlistedGrants(km *keyManager, requested []string) []string {
-	listed, _ := km.Props["grant_types"].([]any)
-	var out []string
-	for _, g := range requested {
-		if !slices.ContainsFunc(listed, func(l any) bool { return str(l) == g }) {
-			out = append(out, g)
-		}
-	}
-	return out
 }

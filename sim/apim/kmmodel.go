@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 const (
@@ -24,6 +25,8 @@ type keyManager struct {
 	Permissions                                                map[string]any
 	AllowedOrganizations                                       []string
 	Props                                                      map[string]any
+	// Created is when the admin API stored it (fault apim-km-registry-lag).
+	Created time.Time
 }
 
 func (km *keyManager) prop(key string) string {
@@ -98,7 +101,7 @@ func (s *Server) kmFromDTO(dto map[string]any) (*keyManager, error) {
 		Global:  boolOr(dto["global"], false),
 		Props:   map[string]any{},
 	}
-	if km.TokenType == "" {
+	if km.TokenType == "" || s.opt.Faults.On("apim-km-drops-token-type") {
 		km.TokenType = "DIRECT"
 	}
 	if km.DisplayName == "" {
@@ -218,7 +221,7 @@ func (s *Server) kmToDTO(km *keyManager) map[string]any {
 		delete(props, "claim_mappings")
 	}
 	for _, f := range s.connectorFields(km.Type) {
-		if _, ok := props[f.name]; ok && f.mask {
+		if _, ok := props[f.name]; ok && f.mask && !s.opt.Faults.On("apim-km-password-unmasked") {
 			props[f.name] = maskedValue
 		}
 	}
@@ -291,9 +294,15 @@ func (s *Server) validateKM(km *keyManager) error {
 		return newAPIError(http.StatusBadRequest, 901400, "Key Manager Type not configured",
 			fmt.Sprintf("Key Manager Type %s is invalid.", km.Type))
 	}
+	// Fault apim-km-mtls-without-identity-user before 4.6 (no Authentication block): a configuration that
+	// says Authentication MutualTLS gets past the Username/Password requirement.
+	mtlsLax := s.opt.Faults.On("apim-km-mtls-without-identity-user") && s.ver < 6 && km.prop("Authentication") == "MutualTLS"
 	var missing []string
 	for _, f := range fields {
-		if f.required && !f.auth {
+		if mtlsLax && (f.name == "Username" || f.name == "Password") {
+			continue
+		}
+		if f.required && !f.auth && !s.opt.Faults.On("apim-km-required-field-not-enforced") {
 			if _, ok := km.Props[f.name]; !ok {
 				missing = append(missing, f.name)
 			}
@@ -303,7 +312,7 @@ func (s *Server) validateKM(km *keyManager) error {
 		return missingKMConfig(missing)
 	}
 	if km.Type == typeIS7 && s.ver >= 6 {
-		if err := validateIS7Auth(km); err != nil {
+		if err := validateIS7Auth(km, s.opt.Faults.On("apim-km-mtls-without-identity-user")); err != nil {
 			return err
 		}
 	}
@@ -319,7 +328,7 @@ func (s *Server) validateKM(km *keyManager) error {
 
 // validateIS7Auth is connector 2.0.8's validateAuthConfigurations: absent Authentication means BasicAuth,
 // whose Username and Password values are checked; MutualTLS needs IdentityUser and MutualTLSOptions.
-func validateIS7Auth(km *keyManager) error {
+func validateIS7Auth(km *keyManager, noIdentityUserCheck bool) error {
 	mode := km.prop("Authentication")
 	if mode == "" {
 		mode = "BasicAuth"
@@ -327,6 +336,9 @@ func validateIS7Auth(km *keyManager) error {
 	var need []string
 	if mode == "MutualTLS" {
 		need = []string{"IdentityUser", "MutualTLSOptions"}
+		if noIdentityUserCheck {
+			need = need[1:]
+		}
 	} else {
 		need = []string{"Username", "Password"}
 		for _, k := range need {

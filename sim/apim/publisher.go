@@ -78,8 +78,13 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	err = s.st.apiConflict(a)
 	local := a.localScopes(s.st)
+	shared := sharedScopesOf(body, s.st)
 	s.mu.Unlock()
 	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.validateSharedScopes(r.Context(), shared); err != nil {
 		writeError(w, err)
 		return
 	}

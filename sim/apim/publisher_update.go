@@ -32,7 +32,12 @@ func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request) {
 	merged := maps.Clone(a.body)
 	maps.Copy(merged, body)
 	added := newScopes(a.localScopes(s.st), localScopesOf(merged, s.st))
+	shared := sharedScopesOf(merged, s.st)
 	s.mu.Unlock()
+	if err := s.validateSharedScopes(r.Context(), shared); err != nil {
+		writeError(w, err)
+		return
+	}
 	// Local scopes new to the API are registered at the KMs like on create (APIProviderImpl.updateAPI →
 	// addLocalScopes); a KM that cannot be reached fails the update (900967, api-manager-4.md §9).
 	// Not simulated: role-binding changes of scopes the API already had (the connector's updateScope).

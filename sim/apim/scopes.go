@@ -63,6 +63,10 @@ func (s *Server) sharedScopeCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, missingRequired("name")) // Scope.required (publisher-api-v4.yaml)
 		return
 	}
+	if sc.Description == "" && s.opt.Faults.On("apim-shared-scope-requires-description") {
+		writeError(w, badRequest("Scope description cannot be empty"))
+		return
+	}
 	s.mu.Lock()
 	dup := s.st.scopeKeyTaken(sc.Key)
 	s.mu.Unlock()

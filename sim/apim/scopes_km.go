@@ -40,7 +40,7 @@ func (s *Server) scopeTargets() []scopeTarget {
 			t.createRoles = true
 		default:
 			t.createRoles = isBool && flag
-			t.mapRoleNames = t.createRoles
+			t.mapRoleNames = t.createRoles && !s.opt.Faults.On("connector-roles-under-apim-name")
 		}
 		out = append(out, t)
 	}
@@ -62,7 +62,7 @@ func errKMUnreachable() *apiError {
 // UNCONFIRMED: the split between "answered with an error" (logged) and "unreachable" (fails) is the
 // simulator's reading of the pinned behaviour; GA carbon-apimgt code seen for addLocalScopes logs both.
 func (s *Server) registerScopes(r *http.Request, scopes []scopeDef) error {
-	if len(scopes) == 0 {
+	if len(scopes) == 0 || s.opt.Faults.On("connector-skips-scope-registration") {
 		return nil
 	}
 	s.mu.Lock()

@@ -15,6 +15,10 @@ type state struct {
 	apps     map[string]*application
 	subs     map[string]*subscription
 	mappings map[string]*keyMapping
+	// ghostMappings and ghostSubs are deleted applications' rows the gateway still holds (fault
+	// apim-gateway-keeps-deleted-app only).
+	ghostMappings []*keyMapping
+	ghostSubs     []*subscription
 
 	sharedScopes []scopeDef // publisher shared scopes, creation order
 
@@ -54,6 +58,17 @@ func newState(s *Server) *state {
 func (st *state) addKM(km *keyManager) {
 	st.kms = append(st.kms, km)
 	st.gw.add(km)
+}
+
+// addKMKeepIssuer is addKM under fault apim-km-issuer-first-wins: an issuer another held KM already
+// owns stays with that KM.
+func (st *state) addKMKeepIssuer(km *keyManager) {
+	iss := km.prop("issuer")
+	owner, taken := st.gw.issuers[iss]
+	st.addKM(km)
+	if taken {
+		st.gw.issuers[iss] = owner
+	}
 }
 
 func (st *state) kmByID(id string) *keyManager {
@@ -96,6 +111,10 @@ func (st *state) kmInUse(km *keyManager) bool {
 type cacheEntry struct {
 	info    tokenInfo
 	expires time.Time
+	// token is the whole token the entry was validated for (gateway token cache only): the product looks
+	// its cache up by jti only for a SignedJWTInfo it has validated, and that object is found by the full
+	// token string (see validateJWT).
+	token string
 }
 
 // tokenInfo is what a KM's validation yields for the gateway.

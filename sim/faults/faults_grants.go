@@ -11,7 +11,6 @@ var grantsFaults = []Fault{
 	{"is-device-grant-refused", "is", "the token endpoint refuses the device_code grant with unauthorized_client although the application has it"},
 	{"is-jwt-bearer-ignores-audience", "is", "the jwt-bearer grant accepts an assertion none of whose audiences is the identity provider's alias"},
 	{"is-saml-signature-not-verified", "is", "the saml2-bearer grant accepts an assertion without verifying its signature"},
-	{"is-token-exchange-ignores-app-grants", "is", "the token endpoint lets an application use the token-exchange grant although its grant types lack it"},
 	{"is-ntlm-grant-unregistered", "is", "the iwa:ntlm grant is not registered server-wide: unsupported_grant_type"},
 	{"is-id-token-typed-at-jwt", "is", "ID tokens carry the access-token type header typ at+jwt"},
 	{"is-dcr-refuses-token-exchange", "is", "client registration refuses grant_types that list urn:ietf:params:oauth:grant-type:token-exchange (400 invalid_client_metadata)"},
@@ -24,5 +23,4 @@ var grantsFaults = []Fault{
 	{"apim-exchange-keeps-deleted-idp", "apim", "deleting an EXCHANGED or BOTH Key Manager leaves its trusted identity provider in place"},
 	{"apim-exchange-idp-not-updated", "apim", "updating an EXCHANGED or BOTH Key Manager does not update its trusted identity provider"},
 	{"apim-accepts-malformed-idp-cert", "apim", "an EXCHANGED or BOTH Key Manager whose PEM certificate is not X.509 is stored with its identity provider instead of refused"},
-	{"apim-keygen-enforces-grant-types", "apim", "generate-keys refuses grant types the Key Manager's availableGrantTypes does not list (400)"},
 }

@@ -27,15 +27,18 @@ type resScope struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	DisplayName string `json:"displayName"`
-	// §8 lists description among the scope keys; UNCONFIRMED (§8): its value when none was given; chose "".
-	Description string `json:"description"`
+	// Absent when the scope was created without one: ScopeGetModel does not require it
+	// (api-resources-v1.yaml), and API-M's connector 2.0.4 failing with a NullPointerException at
+	// get("description").getAsString() against IS 7.1.0 (wso2/api-manager#4064) shows that IS then sends no
+	// description member (derived; identity-server-7.md §8 only lists the key).
+	Description *string `json:"description,omitempty"`
 }
 
 // scopeInput is the OpenAPI ScopeCreationModel.
 type scopeInput struct {
-	Name        string `json:"name"`
-	DisplayName string `json:"displayName"`
-	Description string `json:"description"`
+	Name        string  `json:"name"`
+	DisplayName string  `json:"displayName"`
+	Description *string `json:"description"`
 }
 
 func (s *server) apiResourceRoutes(mux *http.ServeMux, prefix string) {
@@ -446,7 +449,8 @@ func (s *server) resourcePatchScope(w http.ResponseWriter, r *http.Request) {
 			res.scopes[i].DisplayName = *req.DisplayName
 		}
 		if req.Description != nil {
-			res.scopes[i].Description = *req.Description
+			d := *req.Description
+			res.scopes[i].Description = &d
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})

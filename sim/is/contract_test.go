@@ -208,10 +208,10 @@ var idpListSchema = &schema{name: "IdentityProviderListResponse", props: []prop{
 
 // --- api-resources-v1.yaml ---
 
-// scopeGetModel is ScopeGetModel; identity-server-7.md §8 lists description among its keys, so the
-// table requires it. UNCONFIRMED (§8): its value when none was given; chose "".
+// scopeGetModel is ScopeGetModel: description is optional, and absent for a scope created without one
+// (wso2/api-manager#4064, see resScope).
 var scopeGetModel = &schema{name: "ScopeGetModel", props: []prop{
-	reqStr("id"), reqStr("displayName"), reqStr("name"), {name: "description", kind: jString, req: true},
+	reqStr("id"), reqStr("displayName"), reqStr("name"), str("description"),
 }}
 
 var propertySchema = &schema{name: "Property", props: []prop{reqStr("name"), reqStr("value")}}

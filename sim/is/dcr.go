@@ -358,7 +358,9 @@ func (s *server) dcrDelete(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("client_id")
 	s.mu.Lock()
 	a := s.apps[id]
-	if a != nil {
+	if a != nil && s.faults.On("is-dcr-delete-keeps-tokens") {
+		delete(s.apps, id)
+	} else if a != nil {
 		delete(s.apps, id)
 		for k, t := range s.access {
 			if t.clientID == id {

@@ -9,7 +9,6 @@ var grantFaultWarnings = map[string]string{
 	"is-device-grant-refused":              "the device_code grant is refused with unauthorized_client for every application",
 	"is-jwt-bearer-ignores-audience":       "the jwt-bearer grant does not check the assertion's audience against the identity provider's alias",
 	"is-saml-signature-not-verified":       "the saml2-bearer grant does not verify the assertion's signature",
-	"is-token-exchange-ignores-app-grants": "the token-exchange grant is allowed for applications without it",
 	"is-ntlm-grant-unregistered":           "the iwa:ntlm grant handler is not registered",
 	"is-id-token-typed-at-jwt":             "ID tokens carry the header typ at+jwt",
 	"is-dcr-refuses-token-exchange":        "client registration refuses the token-exchange grant type",

@@ -126,28 +126,6 @@ func TestFaultSAMLSignatureNotVerified(t *testing.T) {
 		400, "invalid_grant", "SAML Assertion Audience Restriction validation failed")
 }
 
-// §4: the token-exchange grant needs the app's grant; under is-token-exchange-ignores-app-grants it does
-// not, and other grants still do.
-func TestFaultTokenExchangeIgnoresAppGrants(t *testing.T) {
-	cert, _ := testSigner(t)
-	exchange := func(s *sim) (resp, resp) {
-		s.idpPost(map[string]any{"name": "ext", "alias": alias, "certificate": map[string]any{"certificates": []string{certB64(cert)}}})
-		id, secret := s.app("cc-only", "JWT", "client_credentials")
-		tx := s.token(id, secret, url.Values{"grant_type": {grantTokenExchange}, "subject_token": {signJWT(t, fedClaims("ext"))},
-			"subject_token_type": {tokenTypeJWT}})
-		pw := s.token(id, secret, url.Values{"grant_type": {"password"}, "username": {"admin"}, "password": {"admin"}})
-		return tx, pw
-	}
-	const refused = "The authenticated client is not authorized to use this authorization grant type"
-	tx, _ := exchange(startDefault(t, "7.1.0"))
-	expectGrantErr(t, "without the fault", tx, 400, "unauthorized_client", refused)
-	tx, pw := exchange(withGrantFault(t, "is-token-exchange-ignores-app-grants"))
-	if tx.status != 200 {
-		t.Errorf("under the fault: %d %s", tx.status, tx.body)
-	}
-	expectGrantErr(t, "password still refused", pw, 400, "unauthorized_client", refused)
-}
-
 // §4 iwa:ntlm on Linux: the grant is registered (server error from Waffle); under
 // is-ntlm-grant-unregistered it is unsupported_grant_type.
 func TestFaultNTLMGrantUnregistered(t *testing.T) {

@@ -83,3 +83,29 @@ func TestFaultTokenIssuerMismatch(t *testing.T) {
 		t.Errorf("without the fault iss = %v", got)
 	}
 }
+
+func TestFaultDCRDeleteKeepsTokens(t *testing.T) {
+	// §7 DELETE /register/{client_id} → 204; §6 introspection of a token that no longer exists → active false.
+	for _, on := range []bool{false, true} {
+		s := startDefault(t, "7.1.0")
+		if on {
+			s = start(t, "7.1.0", newHome(t, "7.1.0", ""), Options{Faults: faults.Set{"is-dcr-delete-keeps-tokens": true}})
+		}
+		id, secret := s.app("deleted-app", "JWT", "client_credentials")
+		r := s.token(id, secret, url.Values{"grant_type": {"client_credentials"}})
+		if r.status != 200 {
+			t.Fatalf("token: %d %s", r.status, r.body)
+		}
+		tok := r.json(t)["access_token"].(string)
+		if d := s.dcr("DELETE", "/"+id, nil, basic("admin", "admin")); d.status != 204 {
+			t.Fatalf("delete %d", d.status)
+		}
+		if g := s.dcr("GET", "/"+id, nil, basic("admin", "admin")); g.status != 401 {
+			t.Fatalf("fault %t: the client is still readable: %d", on, g.status)
+		}
+		active := s.introspect(tok).json(t)["active"]
+		if active != on {
+			t.Fatalf("fault %t: introspection active=%v after the client was deleted", on, active)
+		}
+	}
+}

@@ -88,10 +88,7 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	allowed := a.allows(gt) || s.faults.On("is-token-ignores-app-grants")
-	switch {
-	case gt == grantTokenExchange && s.faults.On("is-token-exchange-ignores-app-grants"):
-		allowed = true
-	case gt == grantDeviceCode && s.faults.On("is-device-grant-refused"):
+	if gt == grantDeviceCode && s.faults.On("is-device-grant-refused") {
 		allowed = false
 	}
 	if !allowed {

@@ -24,6 +24,24 @@ type recorder struct {
 	started time.Time
 	setup   results.Setup
 	specs   map[string]results.Spec
+	// aborted says why the checks stopped early (a product stopped answering); "" otherwise.
+	aborted string
+	// teardown is what could not be removed after the run.
+	teardown string
+}
+
+// teardownFailed records what the teardown could not remove.
+func (r *recorder) teardownFailed(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.teardown = msg
+}
+
+// abort records why no further check runs.
+func (r *recorder) abort(why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.aborted = why
 }
 
 func newRecorder() *recorder {
@@ -34,7 +52,7 @@ func (r *recorder) start(*cellrun.Session) { r.started = time.Now() }
 
 // setupDone records the base setup: passed, failed at a step, a known failure of the cell, or stale
 // expectations (a step the matrix lists as a known failure that succeeded).
-func (r *recorder) setupDone(s *cellrun.Session, err error) {
+func (r *recorder) setupDone(s *cellrun.Session, err error, interrupted bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if s.Env != nil {
@@ -55,13 +73,25 @@ func (r *recorder) setupDone(s *cellrun.Session, err error) {
 	}
 	msg := s.Redact(err.Error())
 	r.setup.Outcome, r.setup.Message = results.Failed, msg
+	var envErr *cellrun.EnvError
+	if interrupted {
+		// Ctrl-C or SIGTERM cut the setup short: nothing failed.
+		r.setup.Outcome, r.setup.Message = results.Skipped, "interrupted during the setup: "+msg
+	} else if errors.As(err, &envErr) {
+		r.setup.Outcome = results.Error
+	}
 	var step *setup.StepError
 	if errors.As(err, &step) {
 		r.setup.Step = step.ID
-		if n := len(r.setup.Steps); n > 0 && r.setup.Steps[n-1].ID == step.ID {
-			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = results.Failed, msg
+		if setup.EnvironmentStep(step.ID) && !interrupted {
+			// The nodes could not be created or started, or a product never became ready: the environment
+			// or the harness failed, and the run proves nothing about the integration.
+			r.setup.Outcome = results.Error
 		}
-		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known {
+		if n := len(r.setup.Steps); n > 0 && r.setup.Steps[n-1].ID == step.ID {
+			r.setup.Steps[n-1].Outcome, r.setup.Steps[n-1].Message = r.setup.Outcome, msg
+		}
+		if e, known := s.Cell.ExpectSetup(step.ID, err.Error()); known && !interrupted && envErr == nil {
 			r.setup.Outcome, r.setup.Link = results.XFail, e.Link
 			r.setup.Message = fmt.Sprintf("XFAIL (%s): %s — %s", e.Link, e.Reason, msg)
 		}
@@ -83,6 +113,18 @@ func (r *recorder) record(ch *checks.Check, v checks.Verdict, run checks.Run) {
 	r.specs[ch.ID] = specResult(ch, v.Outcome, v.Message, v.Link, run.Duration, run.Measurements)
 }
 
+// done counts the checks that have a verdict, and those of them that failed (for progress lines).
+func (r *recorder) done() (done, failed int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.specs {
+		if s.Outcome == results.Failed || s.Outcome == results.XPass {
+			failed++
+		}
+	}
+	return len(r.specs), failed
+}
+
 func specResult(ch *checks.Check, o results.Outcome, msg, link string, d time.Duration, m map[string]float64) results.Spec {
 	return results.Spec{ID: ch.ID, Area: ch.Area, Capability: ch.Capability, Title: ch.Title, Level: string(ch.Level),
 		Refs: ch.Refs, Outcome: o, Message: msg, Link: link, DurationMs: d.Milliseconds(), Measurements: m}
@@ -100,7 +142,7 @@ func (r *recorder) write(s *cellrun.Session, report Report) error {
 	}
 	c := &results.Cell{Cell: s.Cell.Name(), IS: s.Cell.IS.Version, APIM: s.Cell.APIM.Version, Target: cfg.Target,
 		LabelFilter: cfg.LabelFilter, Seed: cfg.Seed, Started: r.started.UTC(), DurationMs: time.Since(r.started).Milliseconds(),
-		Setup: r.setup, Interrupted: interrupted}
+		Setup: r.setup, Interrupted: interrupted, Teardown: r.teardown}
 	if s.Env != nil {
 		c.DocumentationDrift = s.Env.DocumentationDrift
 	}
@@ -123,7 +165,11 @@ func (r *recorder) write(s *cellrun.Session, report Report) error {
 		}
 		spec, ok := r.specs[ch.ID]
 		if !ok {
-			spec = specResult(ch, results.Skipped, notRun(c, interrupted), "", 0, nil)
+			why := notRun(c, interrupted)
+			if r.aborted != "" {
+				why = "not run: " + r.aborted
+			}
+			spec = specResult(ch, results.Skipped, why, "", 0, nil)
 		}
 		c.Specs = append(c.Specs, spec)
 	}
@@ -147,6 +193,8 @@ func notRun(c *results.Cell, interrupted bool) string {
 		return "not run: the run was interrupted"
 	case c.Setup.Outcome == results.XFail:
 		return "not run: the setup of this cell is a known failure — " + c.Setup.Message
+	case c.Setup.Outcome == results.Error:
+		return "not run: " + c.Setup.Message
 	case c.Setup.Outcome != results.Passed:
 		return "not run: the base setup failed" + stepSuffix(c.Setup.Step)
 	}
