@@ -95,6 +95,9 @@ type APIMBlock struct {
 	// after IS revoked it (field-failures #4); kmconform sets it so that the introspection-mode checks
 	// finish (WSO2's own validation-mode suite sets 15). 0 leaves API-M's default.
 	TokenExpiryTime int
+	// TokenExchangeDisabled turns API-M's token-exchange grant off ([oauth.grant_type.token_exchange]
+	// enable = false); every default deployment.toml of 4.3–4.7 enables it, and the documentation leaves it.
+	TokenExchangeDisabled bool
 }
 
 // Trust says which trust stores receive the run's CA.
@@ -129,6 +132,9 @@ type Plan struct {
 	// JWKS gets (validation checks): "" the token-signing certificate IS publishes in its JWKS x5c (the
 	// documented one), PEMFromTLS the TLS certificate IS serves on 9443 (field-failures #24).
 	PEMCertificate string
+	// Grants is how the grants checks' fixtures set up identity providers and the token-exchange Key
+	// Manager (grants.go).
+	Grants Grants
 	// Faults lists the setup faults applied to this plan, in order.
 	Faults []string
 }
@@ -180,6 +186,7 @@ func Documented(cell matrix.Cell, jar JAR) (*Plan, error) {
 		Docs:          table,
 		API:           api,
 		AppGrantTypes: []string{"client_credentials", "password", "refresh_token"},
+		Grants:        DocumentedGrants(),
 	}, nil
 }
 

@@ -33,8 +33,11 @@ const (
 
 // Pages of IS's authenticationendpoint webapp, recognised by the last element of their path.
 const (
-	pageLogin         = "login.do"
-	pageConsent       = "oauth2_consent.do"
+	pageLogin   = "login.do"
+	pageConsent = "oauth2_consent.do"
+	// pageAuthz is the consent page of a plain OAuth 2.0 request (no openid scope): IS's EndpointUtil
+	// sends OIDC requests to oauth2_consent.do and the others to oauth2_authz.do.
+	pageAuthz         = "oauth2_authz.do"
 	pageOAuthError    = "oauth2_error.do"
 	pageRetry         = "retry.do"
 	pageDevice        = "device.do"
@@ -219,7 +222,7 @@ func (b *browser) run(ctx context.Context, first *hop, in loginInput) (*loginEnd
 			}
 			end.loginShown = true
 			next, err = b.login(ctx, loc, in)
-		case pageConsent:
+		case pageConsent, pageAuthz:
 			if end.consentShown {
 				return nil, b.fail(cur.step, cur, "IS showed the consent page again after the consent", nil)
 			}

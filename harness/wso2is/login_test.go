@@ -23,6 +23,7 @@ const (
 // and the device endpoints (§4 device_code).
 type loginIS struct {
 	consent     bool // show the consent page after the login
+	authzPage   bool // show it as oauth2_authz.do (a plain OAuth 2.0 request) instead of oauth2_consent.do
 	keyInPage   bool // login.do's URL lacks sessionDataKey; only the page carries it
 	wrongState  bool // answer another state than the one sent
 	base        string
@@ -60,6 +61,10 @@ func (s *loginIS) handler(t *testing.T) http.Handler {
 		if q.Get("sessionDataKey") == sessionKey {
 			if c, err := r.Cookie("commonAuthId"); err != nil || c.Value != "ca-1" {
 				redirect(w, s.base+"/authenticationendpoint/oauth2_error.do?oauthErrorCode=no_session&oauthErrorMsg=no+commonAuthId+cookie")
+				return
+			}
+			if s.consent && s.authzPage {
+				redirect(w, s.base+"/authenticationendpoint/oauth2_authz.do?loggedInUser=alice&application=app&scope=read&sessionDataKeyConsent="+consentKey)
 				return
 			}
 			if s.consent {
@@ -353,5 +358,19 @@ func TestMaskLocation(t *testing.T) {
 	got := maskLocation(u)
 	if strings.Contains(got, "c0de") || !strings.Contains(got, "state=s1") || !strings.Contains(got, "error=e") {
 		t.Errorf("masked = %s", got)
+	}
+}
+
+// identity-server-7.md §5: a request without openid is a plain OAuth 2.0 one, whose consent page is
+// oauth2_authz.do (IS's EndpointUtil); the login approves it as it does oauth2_consent.do.
+func TestAuthorizationCodeApprovesThePlainOAuthConsentPage(t *testing.T) {
+	s := &loginIS{consent: true, authzPage: true}
+	c := startLoginIS(t, s)
+	res, err := c.Authorize(ctx(t), codeRequest(c, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.ConsentShown || s.consentForm.Get("consent") != "approve" || s.consentForm.Get("sessionDataKeyConsent") != consentKey {
+		t.Errorf("consent shown %v, form %v", res.ConsentShown, s.consentForm)
 	}
 }

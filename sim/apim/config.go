@@ -49,6 +49,8 @@ type config struct {
 	gatewayCacheEnabled bool
 	gatewayCacheTTL     time.Duration // [apim.cache.gateway_token] expiry_time (JWT path only)
 	introspectCacheTTL  time.Duration // apim.cache.token_expiry_time (the IntrospectionCache)
+
+	tokenExchange bool // [oauth.grant_type.token_exchange] enable (exchange.go)
 }
 
 func readConfig(h *home.Home) config {
@@ -59,6 +61,10 @@ func readConfig(h *home.Home) config {
 	// The IntrospectionCache TTL is apim.cache.token_expiry_time, default 900 s (api-manager-4.md §7),
 	// independent of [apim.cache.gateway_token].
 	c.introspectCacheTTL = durationAt(h, 900*time.Second, "apim", "cache", "token_expiry_time")
+	// Every 4.3–4.7 default deployment.toml sets [oauth.grant_type.token_exchange] enable = true.
+	// UNCONFIRMED (the references give only those defaults): chose the grant off when the key is absent, as
+	// the shipped file enabling it explicitly suggests the template's default is off.
+	c.tokenExchange = h.Bool(false, "oauth", "grant_type", "token_exchange", "enable")
 	for _, t := range h.Tables("apim", "gateway", "environment") {
 		name, _ := t["name"].(string)
 		if name == "" {

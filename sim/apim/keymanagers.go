@@ -98,6 +98,10 @@ func (s *Server) kmCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	km.ID = uuid.NewString()
+	if err := s.idpOnCreate(km); err != nil {
+		writeError(w, err)
+		return
+	}
 	km.Created = s.now()
 	if s.opt.Faults.On("apim-km-issuer-first-wins") {
 		s.st.addKMKeepIssuer(km)
@@ -149,6 +153,10 @@ func (s *Server) kmUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		upd.ID, upd.Created = old.ID, old.Created
+		if err := s.idpOnUpdate(old, upd); err != nil {
+			writeError(w, err)
+			return
+		}
 		if s.opt.Faults.On("apim-gateway-keeps-disabled-km") && old.Enabled && !upd.Enabled {
 			// The disabling update never reaches the gateway: its KeyManagerHolder view stays as it was.
 			*old = *upd
@@ -181,6 +189,7 @@ func (s *Server) kmDelete(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.st.gw.remove(km)
+		s.idpOnDelete(km)
 		for i, k := range s.st.kms {
 			if k == km {
 				s.st.kms = append(s.st.kms[:i], s.st.kms[i+1:]...)

@@ -97,6 +97,7 @@ func New(h *home.Home, opt Options) (*Server, error) {
 	s.backend = &http.Transport{DialContext: opt.Hosts.DialContext, TLSClientConfig: simnet.JavaTLSConfig(roots)}
 
 	s.st = newState(s)
+	s.warnGrantFaults()
 	return s, nil
 }
 

@@ -30,7 +30,8 @@ type state struct {
 	tokenCache       map[string]cacheEntry
 	invalidTokens    map[string]time.Time
 	introspectCache  map[string]cacheEntry
-	jwks             map[string][]jwk // KM id → cached JWKS
+	jwks             map[string][]jwk       // KM id → cached JWKS
+	idps             map[string]*trustedIdP // KM id → identity provider of an EXCHANGED or BOTH KM (exchange.go)
 }
 
 func newState(s *Server) *state {
@@ -47,6 +48,7 @@ func newState(s *Server) *state {
 		invalidTokens:    map[string]time.Time{},
 		introspectCache:  map[string]cacheEntry{},
 		jwks:             map[string][]jwk{},
+		idps:             map[string]*trustedIdP{},
 	}
 	st.gw.issuers = map[string]string{}
 	st.addKM(s.residentKM())

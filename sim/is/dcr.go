@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 )
 
 const dcrPath = "/api/identity/oauth2/dcr/v1.1/register"
@@ -180,6 +181,15 @@ func (s *server) dcrCreate(w http.ResponseWriter, r *http.Request) {
 		dcrError(w, "invalid_client_metadata", err.Error())
 		return
 	}
+	if bad := s.refusedRedirect(req.RedirectURIs); bad != "" {
+		dcrError(w, "invalid_redirect_uri", "Invalid redirect URI: "+bad)
+		return
+	}
+	if s.faults.On("is-dcr-refuses-token-exchange") && slices.Contains(req.GrantTypes, grantTokenExchange) {
+		// fault is-dcr-refuses-token-exchange: the regression older IS DCRs had (api-manager#1371).
+		dcrError(w, "invalid_client_metadata", "Invalid grant type : "+grantTokenExchange)
+		return
+	}
 	name := ""
 	if req.ClientName != nil {
 		name = *req.ClientName
@@ -299,6 +309,11 @@ func (s *server) dcrUpdate(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		s.mu.Unlock()
 		dcrStatus(w, http.StatusUnauthorized)
+		return
+	}
+	if bad := s.refusedRedirect(req.RedirectURIs); bad != "" {
+		s.mu.Unlock()
+		dcrError(w, "invalid_redirect_uri", "Invalid redirect URI: "+bad)
 		return
 	}
 	if req.ClientName != nil && *req.ClientName != a.name {

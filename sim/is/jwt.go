@@ -16,6 +16,9 @@ func (s *server) signAccessJWT(a *app, t *token) (string, error) {
 	if s.rogue != nil {
 		k = *s.rogue // fault is-sign-with-unpublished-key
 	}
+	if t.renewed && s.refreshRogue != nil {
+		k = *s.refreshRogue // fault is-refresh-token-unverifiable
+	}
 	x5t := hexThumb256(k.chain[0])
 	if s.p.x5tSHA1 {
 		x5t = thumbSHA1(k.chain[0])
@@ -59,6 +62,9 @@ func (s *server) signIDToken(a *app, t *token, nonce string) (string, error) {
 		x5t = thumbSHA1(k.chain[0])
 	}
 	header := orderedJSON([]kv{{"x5t", x5t}, {"kid", k.kid}, {"alg", "RS256"}})
+	if s.faults.On("is-id-token-typed-at-jwt") {
+		header = orderedJSON([]kv{{"x5t", x5t}, {"kid", k.kid}, {"typ", "at+jwt"}, {"alg", "RS256"}})
+	}
 	sum := sha256.Sum256([]byte(t.access))
 	lifetime := a.idTokenLifetime
 	if lifetime <= 0 {

@@ -55,6 +55,8 @@ type server struct {
 	rogue  *signingKey
 	// issued counts JWT access tokens, for is-token-iss-flips.
 	issued atomic.Uint64
+	// refreshRogue is the unpublished key of fault is-refresh-token-unverifiable.
+	refreshRogue *signingKey
 
 	mu      sync.Mutex
 	apps    map[string]*app   // by client_id
@@ -90,6 +92,9 @@ func newServer(h *home.Home, opt Options) (*server, error) {
 			return nil, err
 		}
 		log.Warn(logCore, "fault is-sign-with-unpublished-key: JWT access tokens are signed with key %s, which the JWKS does not publish", s.rogue.kid)
+	}
+	if err := s.startGrantFaults(); err != nil {
+		return nil, err
 	}
 	if s.tls, err = loadTLS(h, p); err != nil {
 		return nil, err

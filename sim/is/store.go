@@ -51,6 +51,7 @@ type token struct {
 	refreshValidity      time.Duration
 	accessRevoked        bool
 	refreshRevoked       bool
+	renewed              bool // issued by the refresh_token grant
 }
 
 func (t *token) expiry() time.Time        { return t.issued.Add(t.validity) }

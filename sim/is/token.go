@@ -64,6 +64,9 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g, ok := grants[gt]
+	if gt == grantNTLM && s.faults.On("is-ntlm-grant-unregistered") {
+		ok = false // fault is-ntlm-grant-unregistered: the handler is missing from the registry
+	}
 	if !ok {
 		(&oauthError{status: 400, code: "unsupported_grant_type", desc: "Unsupported grant type : " + gt + ", is used."}).write(w)
 		return
@@ -84,7 +87,11 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		oerr.write(w)
 		return
 	}
-	if !a.allows(gt) && !s.faults.On("is-token-ignores-app-grants") {
+	allowed := a.allows(gt) || s.faults.On("is-token-ignores-app-grants")
+	if gt == grantDeviceCode && s.faults.On("is-device-grant-refused") {
+		allowed = false
+	}
+	if !allowed {
 		(&oauthError{status: 400, code: "unauthorized_client",
 			desc: "The authenticated client is not authorized to use this authorization grant type"}).write(w)
 		return

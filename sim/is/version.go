@@ -17,6 +17,8 @@ type profile struct {
 	// DCR response carries ext_application_version, token_endpoint_allow_reuse_pvt_key_jwt and
 	// ext_allowed_audience from 7.1.0 (§7).
 	dcrNewFields bool
+	// dcrRefusesRegexpRedirect: 7.1.0+ refuse a redirect URI in API-M's regexp=(a|b) form (dcr_callbacks.go).
+	dcrRefusesRegexpRedirect bool
 }
 
 // dcrCommon are the RegistrationRequestDTO fields of every version (§7).
@@ -56,6 +58,7 @@ func newProfile(version string) (*profile, error) {
 		p.trustStore = home.StoreSpec{File: "client-truststore.p12", Type: "PKCS12", Password: "wso2carbon"}
 		p.x5tSHA1 = true
 		p.dcrNewFields = true
+		p.dcrRefusesRegexpRedirect = true
 		p.dcrFields["token_endpoint_allow_reuse_pvt_key_jwt"] = true
 		p.dcrFields["ext_allowed_audience"] = true
 	}
