@@ -95,6 +95,16 @@ func (e *Env) Node(alias string) containers.Node {
 	return n
 }
 
+// NodeLogs returns a node's console output; a pair kmconform did not start has no nodes, which is an
+// error, not a panic, so that a diagnosis from the logs is simply skipped there.
+func (e *Env) NodeLogs(ctx context.Context, alias string) ([]byte, error) {
+	n, err := containers.ByAlias(e.Nodes, alias)
+	if err != nil {
+		return nil, err
+	}
+	return n.Logs(ctx)
+}
+
 // Redact masks every secret the run knows and every secret-shaped value.
 func (e *Env) Redact(s string) string {
 	if e == nil || e.Redactor == nil {
