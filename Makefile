@@ -32,7 +32,7 @@ vet:
 ##   runs that must fail. Needs a Docker engine; SKIP_DOCKER=1 skips the container runs (and says so).
 test: vet build
 	@if [ "$(SKIP_DOCKER)" = "1" ]; then echo "*** SKIP_DOCKER=1: the runs against simulator containers are SKIPPED ***"; fi
-	KMCONFORM_BIN=$(BIN) SKIP_DOCKER=$(SKIP_DOCKER) $(GO) test -count=1 -timeout 14m ./...
+	KMCONFORM_BIN=$(BIN) SKIP_DOCKER=$(SKIP_DOCKER) $(GO) test -count=1 -parallel 4 -timeout 14m ./...
 
 ## soak: stability, not part of test — 20 consecutive cells on simulator processes (the whole matrix) and 5 on
 ##   simulator containers, each run by bin/kmconform; prints how many passed and the spread of their wall times

@@ -100,7 +100,7 @@ func TestFailingContainerRunCleansUp(t *testing.T) {
 	requireDocker(t)
 	id := runID(t)
 	r := kmconform(t, "run", "--target", "sim-docker", "--is", "7.1.0", "--apim", "4.5.0", "--run-id", id,
-		"--inject-fault", "no-jar", "--interval", "revocation=3s/100ms")
+		"--inject-fault", "no-jar", "--interval", "revocation=3s/100ms", "--label-filter", "id:revocation.jwt.gateway || id:issuer.agrees")
 	expectNothingLeft(t, id)
 	if r.exit != 1 {
 		t.Fatalf("exit %d, want 1; output:\n%s", r.exit, r.output)

@@ -26,9 +26,12 @@ type specEntry struct {
 }
 
 // catalogue reads the catalogue the way a user would: through 'kmconform specs --json'.
-func catalogue(t *testing.T) []specEntry {
+func catalogue(t *testing.T) []specEntry { t.Helper(); return catalogueOf(t, "") }
+
+// catalogueOf reads the checks a label filter selects.
+func catalogueOf(t *testing.T, filter string) []specEntry {
 	t.Helper()
-	r := kmconform(t, "specs", "--json")
+	r := kmconform(t, "specs", "--json", "--label-filter", filter)
 	if r.exit != 0 {
 		t.Fatalf("kmconform specs --json: exit %d\n%s", r.exit, r.output)
 	}

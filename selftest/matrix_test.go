@@ -8,9 +8,14 @@ import (
 	"testing"
 )
 
+// reportFilter selects the checks the report tests need: some that pass everywhere, some that are known
+// failures of IS 7.0.0 × API-M 4.6 (they need an IS application), the one open-api breaks, and one that
+// records revocation latency. The report's logic does not depend on the size of the catalogue.
+const reportFilter = "area:issuer || area:mismatch || id:revocation.jwt.gateway || id:revocation.latency || area:setup"
+
 func TestMatrixReportSeparatesKnownIncompatibilities(t *testing.T) {
 	reports := t.TempDir()
-	r := kmconform(t, "matrix", "--target", "sim", "--is", "7.0.0", "--apim", "4.5.0,4.6.0", "--reports", reports)
+	r := kmconform(t, "matrix", "--target", "sim", "--is", "7.0.0", "--apim", "4.5.0,4.6.0", "--reports", reports, "--label-filter", reportFilter)
 	if r.exit != 0 {
 		t.Fatalf("a matrix with only known incompatibilities failed: exit %d; output:\n%s", r.exit, r.output)
 	}
@@ -37,7 +42,7 @@ func TestMatrixReportSeparatesKnownIncompatibilities(t *testing.T) {
 	}
 
 	// A regression in one cell turns the rebuilt report red.
-	bad := kmconform(t, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "open-api", "--reports", reports,
+	bad := kmconform(t, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "open-api", "--reports", reports, "--label-filter", reportFilter,
 		"--interval", "revocation=3s/10ms,gateway-propagation=3s/50ms")
 	if bad.exit != 1 {
 		t.Fatalf("faulty cell: exit %d; output:\n%s", bad.exit, bad.output)

@@ -82,7 +82,8 @@ func readMatrix(t *testing.T, path string) map[string]any {
 func TestParallelMatrixMergeAndHTML(t *testing.T) {
 	const seed = "20261204"
 	reports := t.TempDir()
-	args := []string{"matrix", "--target", "sim", "--is", "7.0.0,7.1.0", "--apim", "4.5.0,4.6.0", "--parallel", "2", "--seed", seed, "--reports", reports}
+	args := []string{"matrix", "--target", "sim", "--is", "7.0.0,7.1.0", "--apim", "4.5.0,4.6.0", "--parallel", "2", "--seed", seed,
+		"--label-filter", reportFilter, "--reports", reports}
 	r := kmconformIn(t, nil, args...)
 	if r.exit != 0 {
 		t.Fatalf("matrix: exit %d; output:\n%s", r.exit, r.output)
@@ -91,7 +92,7 @@ func TestParallelMatrixMergeAndHTML(t *testing.T) {
 		t.Errorf("%d kmsim processes were left running after the matrix", n)
 	}
 	cells := []string{"is-7.0.0_apim-4.5.0", "is-7.0.0_apim-4.6.0", "is-7.1.0_apim-4.5.0", "is-7.1.0_apim-4.6.0"}
-	all := catalogue(t)
+	all := catalogueOf(t, reportFilter)
 	n := len(all)
 	for _, c := range cells {
 		// A cell with known incompatibilities or unsupported capabilities (listed in the matrix) is KNOWN,
@@ -123,8 +124,11 @@ func TestParallelMatrixMergeAndHTML(t *testing.T) {
 			t.Errorf("no %s: %v", f, err)
 		}
 	}
-	quiet := kmconformIn(t, nil, append(args[:len(args)-2], "--reports", t.TempDir(), "--quiet")...)
-	if lines := strings.Count(strings.TrimSpace(quiet.output), "\n") + 1; quiet.exit != 0 || lines != 6 {
+	// --quiet on two of the cells: a line per cell and the two summary lines.
+	quietArgs := append([]string{"matrix", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0,4.6.0", "--parallel", "2",
+		"--label-filter", reportFilter}, "--reports", t.TempDir(), "--quiet")
+	quiet := kmconformIn(t, nil, quietArgs...)
+	if lines := strings.Count(strings.TrimSpace(quiet.output), "\n") + 1; quiet.exit != 0 || lines != 4 {
 		t.Errorf("--quiet: exit %d, %d lines, want a line per cell and the two summary lines:\n%s", quiet.exit, lines, quiet.output)
 	}
 
@@ -132,7 +136,8 @@ func TestParallelMatrixMergeAndHTML(t *testing.T) {
 	jobs := t.TempDir()
 	for _, c := range cells {
 		is, apim, _ := report.ParseCellName(c)
-		one := kmconformIn(t, nil, "run", "--target", "sim", "--is", is, "--apim", apim, "--seed", seed, "--reports", filepath.Join(jobs, c))
+		one := kmconformIn(t, nil, "run", "--target", "sim", "--is", is, "--apim", apim, "--seed", seed, "--label-filter", reportFilter,
+			"--reports", filepath.Join(jobs, c))
 		if one.exit != 0 {
 			t.Fatalf("%s alone: exit %d; output:\n%s", c, one.exit, one.output)
 		}
@@ -150,7 +155,7 @@ func TestParallelMatrixMergeAndHTML(t *testing.T) {
 	}
 
 	// A fault in one cell: that cell's square of the check the fault breaks turns red, and nothing else.
-	bad := kmconformIn(t, nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "open-api", "--seed", seed, "--reports", reports,
+	bad := kmconformIn(t, nil, "run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--inject-fault", "open-api", "--seed", seed, "--label-filter", reportFilter, "--reports", reports,
 		"--interval", "revocation=3s/10ms,gateway-propagation=3s/50ms")
 	if bad.exit != 1 {
 		t.Fatalf("faulty cell: exit %d; output:\n%s", bad.exit, bad.output)
