@@ -92,17 +92,7 @@ func kmconform(t *testing.T, args ...string) result {
 	if (args[0] == "run" || args[0] == "up") && !slices.Contains(args, "--reports") {
 		args = append(args, "--reports", reports)
 	}
-	cmd := exec.Command(filepath.Join(binDir, "kmconform"), args...)
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmpFor(t))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	r := result{output: out.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.exit = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run kmconform: %v", err)
-	}
+	r := kmconformIn(t, nil, args...)
 	cells, _ := filepath.Glob(filepath.Join(reports, "is-*"))
 	if len(cells) == 1 {
 		r.report = cells[0]

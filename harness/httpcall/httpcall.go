@@ -107,6 +107,11 @@ func Do(ctx context.Context, c *http.Client, r Request) (*Response, error) {
 		}
 		body, contentType = &buf, w.FormDataContentType()
 	}
+	return send(ctx, c, r, contentType, body)
+}
+
+// send makes the call with a prepared body and reads the whole answer.
+func send(ctx context.Context, c *http.Client, r Request, contentType string, body io.Reader) (*Response, error) {
 	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Op, err)
