@@ -197,7 +197,7 @@ var endpointsTokenErrors = &Check{
 	ID: "endpoints.token.errors", Area: "endpoints", Capability: "endpoint.token", Level: MUST,
 	Title: "the token endpoint refuses as documented: unknown client and wrong secret 401 invalid_client, a grant the client lacks 400 unauthorized_client, an unknown grant 400 unsupported_grant_type, both auth methods 400 invalid_request",
 	Refs: []string{"RFC 6749 §5.2", isDocsEndpoints, "identity-inbound-auth-oauth OAuthClientAuthnService, AccessTokenIssuer (error texts)",
-		"WSO2 IS7 Key Manager suite is7_token_validation (grant the app lacks → 400)"},
+		"wso2/product-apim integration-v2 is7_token_validation.feature (grant the app lacks → 400)"},
 	Fixtures: []string{fixture.ISClient.Name, fixture.ISClientCCOnly.Name},
 	Faults: []Proof{
 		{"is-token-ignores-app-grants", "not registered with"},
@@ -277,8 +277,9 @@ var endpointsAuthorize = &Check{
 		if !strings.Contains(trail, "/commonauth") {
 			c.Failf("the login reached the redirect_uri without posting credentials to /commonauth (hops: %s): IS did not show its login page", trail)
 		}
-		// Consent: IS shows it for DCR-created applications unless the server skips it (identity-server-7.md
-		// §5; the default of SkipUserConsent is undocumented), so both branches are accepted and logged.
+		// Consent: IS shows it for DCR-created applications unless the server skips it
+		// (identity-inbound-auth-oauth OAuth2AuthzEndpoint.isConsentSkipped; the default of SkipUserConsent is
+		// undocumented), so both branches are accepted and logged.
 		c.Logf("login hops: %s (consent page shown: %t)", trail, res.ConsentShown)
 		if tok.IDToken == "" {
 			c.Failf("the code of an openid request redeemed without an id_token")
@@ -426,7 +427,7 @@ var endpointsUserinfo = &Check{
 	Title: "API-M's UserInfo endpoint is /scim2/Me, which answers a user token with the user; /oauth2/userinfo refuses a token without openid with 403 insufficient_scope",
 	Refs: []string{apimDocsTable + " (UserInfo: /scim2/Me; [[resource.access_control]] for /scim2/Me)", "RFC 7644 §3.11 (/Me)",
 		"OIDC Core 1.0 §5.3", "RFC 6750 §3.1 (insufficient_scope)", "wso2/docs-apim#9387 (discovery import fills oauth2/userinfo)",
-		"WSO2 IS7 Key Manager suite is7_token_validation (UserInfo through /scim2/Me)"},
+		"wso2/product-apim integration-v2 is7_token_validation.feature (UserInfo through /scim2/Me)"},
 	Fixtures: []string{fixture.ISClient.Name},
 	Faults: []Proof{
 		{"no-scim2-me-rule", "access-control rule"},

@@ -60,7 +60,7 @@ func oauthFailure(err error) (*wso2is.OAuthFailure, bool) {
 var grantPassword = &Check{
 	ID: "grants.password", Area: "grants", Capability: "grant.password", Level: MUST,
 	Title:    "password: a user token from IS calls the API through the gateway",
-	Refs:     []string{"RFC 6749 §4.3", docsGrantTypes, "WSO2 IS 7 Key Manager suite (product-apim integration-v2) row 26"},
+	Refs:     []string{"RFC 6749 §4.3", docsGrantTypes, "wso2/product-apim integration-v2 _setup_is7_grant_app.feature (keys with the password grant)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults: []Proof{
 		{"no-trust", "TLS trust is missing"},
@@ -79,7 +79,7 @@ var grantPassword = &Check{
 var grantRefreshToken = &Check{
 	ID: "grants.refresh_token", Area: "grants", Capability: "grant.refresh_token", Level: MUST,
 	Title:    "refresh_token: an access token IS renews with the refresh_token grant calls the API through the gateway",
-	Refs:     []string{"RFC 6749 §6", docsGrantTypes, "WSO2 IS 7 Key Manager suite row 7"},
+	Refs:     []string{"RFC 6749 §6", docsGrantTypes, "wso2/product-apim integration-v2 is7_grant_types.feature (refresh_token)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults: []Proof{
 		{"is-refresh-token-unverifiable", "renewed with the refresh_token grant"},
@@ -116,7 +116,7 @@ func codeRequest(c *C, pkce *wso2is.PKCE) wso2is.CodeRequest {
 var grantAuthorizationCode = &Check{
 	ID: "grants.authorization_code", Area: "grants", Capability: "grant.authorization_code", Level: MUST,
 	Title:    "authorization_code: a browser-less login at IS yields a code whose token calls the API through the gateway",
-	Refs:     []string{"RFC 6749 §4.1", docsGrantTypes, "WSO2 IS 7 docs: authorization code grant", "WSO2 IS 7 Key Manager suite row 8"},
+	Refs:     []string{"RFC 6749 §4.1", docsGrantTypes, "WSO2 IS 7 docs: authorization code grant", "wso2/product-apim integration-v2 is7_grant_types.feature (authorization_code)"},
 	Fixtures: []string{fixture.CodeApp.Name},
 	Faults:   []Proof{{"is-sign-with-unpublished-key", "the gateway did not accept"}},
 	Run: func(c *C) {
@@ -133,7 +133,7 @@ var grantAuthorizationCode = &Check{
 var grantAuthorizationCodePKCE = &Check{
 	ID: "grants.authorization_code.pkce", Area: "grants", Capability: "grant.authorization_code", Level: MUST,
 	Title:    "authorization_code with PKCE S256: the token calls the API through the gateway, and IS refuses a code_verifier that does not match the challenge",
-	Refs:     []string{"RFC 7636 §4.1–§4.6", "RFC 6749 §4.1", docsGrantTypes, "WSO2 IS 7 Key Manager suite row 9"},
+	Refs:     []string{"RFC 7636 §4.1–§4.6", "RFC 6749 §4.1", docsGrantTypes, "wso2/product-apim integration-v2 is7_grant_types.feature (PKCE S256)"},
 	Fixtures: []string{fixture.CodeApp.Name},
 	Faults: []Proof{
 		{"is-pkce-not-verified", "PKCE is not enforced"},
@@ -175,7 +175,7 @@ func withClient(r wso2is.CodeRequest, clientID string) wso2is.CodeRequest {
 var grantDeviceCode = &Check{
 	ID: "grants.device_code", Area: "grants", Capability: "grant.device_code", Level: MUST,
 	Title:    "device_code: a device flow approved without a browser yields a token that calls the API through the gateway",
-	Refs:     []string{"RFC 8628 §3", docsGrantTypes, "WSO2 IS 7 docs: device authorization grant", "WSO2 IS 7 Key Manager suite row 10"},
+	Refs:     []string{"RFC 8628 §3", docsGrantTypes, "WSO2 IS 7 docs: device authorization grant", "wso2/product-apim integration-v2 is7_grant_types.feature (device_code)"},
 	Fixtures: []string{fixture.DeviceApp.Name},
 	Faults: []Proof{
 		{"is-device-grant-refused", "refused the device_code grant"},
@@ -209,7 +209,7 @@ func jwtAssertion(c *C, idp *fixture.AssertionIdP, subject string, audience ...s
 var grantJWTBearer = &Check{
 	ID: "grants.jwt-bearer", Area: "grants", Capability: "grant.jwt-bearer", Level: MUST,
 	Title:    "jwt-bearer: an assertion the harness signs as a registered identity provider yields a token that calls the API; an assertion for another audience is refused",
-	Refs:     []string{"RFC 7523 §2.1, §3", docsGrantTypes, "WSO2 IS 7 docs: JWT bearer grant", "WSO2 IS 7 Key Manager suite row 11"},
+	Refs:     []string{"RFC 7523 §2.1, §3", docsGrantTypes, "WSO2 IS 7 docs: JWT bearer grant", "wso2/product-apim integration-v2 is7_grant_types.feature (jwt-bearer)"},
 	Fixtures: []string{fixture.AssertionApp.Name, fixture.AssertionIdPFixture.Name},
 	Faults: []Proof{
 		{"idp-without-alias", "alias"},
@@ -240,7 +240,7 @@ var grantJWTBearer = &Check{
 var grantSAML2Bearer = &Check{
 	ID: "grants.saml2-bearer", Area: "grants", Capability: "grant.saml2-bearer", Level: MUST,
 	Title:    "saml2-bearer: a SAML assertion the harness signs as a registered identity provider yields a token that calls the API; one signed by another key is refused",
-	Refs:     []string{"RFC 7522 §2.1, §3", docsGrantTypes, "WSO2 IS 7 docs: SAML 2.0 bearer grant", "WSO2 IS 7 Key Manager suite row 12"},
+	Refs:     []string{"RFC 7522 §2.1, §3", docsGrantTypes, "WSO2 IS 7 docs: SAML 2.0 bearer grant", "wso2/product-apim integration-v2 is7_grant_types.feature (saml2-bearer)"},
 	Fixtures: []string{fixture.AssertionApp.Name, fixture.AssertionIdPFixture.Name},
 	Faults: []Proof{
 		{"idp-without-alias", "alias"},
@@ -272,8 +272,8 @@ var grantSAML2Bearer = &Check{
 	},
 }
 
-// IS's own token-exchange grant (identity-server-7.md §4): a JWT of a registered identity provider,
-// audience IS's token endpoint.
+// IS's own token-exchange grant (identity-oauth2-grant-token-exchange TokenExchangeGrantHandler): a JWT of a
+// registered identity provider, audience IS's token endpoint.
 var grantTokenExchangeIS = &Check{
 	ID: "grants.token-exchange", Area: "grants", Capability: "grant.token-exchange", Level: MUST,
 	Title:    "token-exchange at IS: a JWT of a registered identity provider is exchanged for an IS token that calls the API through the gateway",
@@ -297,7 +297,7 @@ var grantTokenExchangeIS = &Check{
 var grantTokenExchangeUngranted = &Check{
 	ID: "grants.token-exchange.ungranted", Area: "grants", Capability: "grant.token-exchange", Level: MUST,
 	Title:    "token-exchange at IS: an application whose grant types lack it is refused with 400 unauthorized_client",
-	Refs:     []string{"RFC 6749 §5.2 (unauthorized_client)", "RFC 8693 §2.2.2", "WSO2 IS 7 Key Manager suite row 18"},
+	Refs:     []string{"RFC 6749 §5.2 (unauthorized_client)", "RFC 8693 §2.2.2", "wso2/product-apim integration-v2 is7_token_validation.feature (grant the application lacks → 400)"},
 	Fixtures: []string{fixture.AssertionApp.Name, fixture.AssertionIdPFixture.Name, fixture.ISApp.Name},
 	Faults: []Proof{
 		{"is-token-ignores-app-grants", "lack the grant"},
@@ -327,16 +327,17 @@ var grantTokenExchangeUngranted = &Check{
 // Windows domain controller.
 const ntlmNegotiate = "TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAF1YAAAADw=="
 
-// iwa:ntlm needs Waffle, which only runs on Windows (identity-server-7.md §4); no IS image runs there, and a
-// token can only come from a Windows domain. So the check proves what can be proven in every cell: IS
-// publishes the grant, API-M registers it for the application, and IS takes a token request with it as the
-// grant's own business — it refuses an NTLM token it cannot validate, not the grant.
+// iwa:ntlm needs Waffle, which only runs on Windows (identity-inbound-auth-oauth
+// NTLMAuthenticationGrantHandler); no IS image runs there, and a token can only come from a Windows domain. So
+// the check proves what can be proven in every cell: IS publishes the grant, API-M registers it for the
+// application, and IS takes a token request with it as the grant's own business — it refuses an NTLM token it
+// cannot validate, not the grant.
 var grantNTLM = &Check{
 	ID: "grants.iwa-ntlm", Area: "grants", Capability: "grant.iwa-ntlm", Level: SHOULD,
 	Title: "iwa:ntlm (no Windows domain, so no token can be issued): IS publishes the grant, the application gets it through API-M, " +
 		"and IS refuses an NTLM token it cannot validate as the grant's failure, not as an unknown or unauthorized grant",
-	Refs: []string{docsGrantTypes, "WSO2 IS 7 docs: Kerberos/NTLM (IWA) grant, Windows only", "field-failures #22 (NTLM cannot run headless)",
-		"identity-server-7.md §4 iwa:ntlm (Waffle)"},
+	Refs: []string{docsGrantTypes, "WSO2 IS 7 docs: Kerberos/NTLM (IWA) grant, Windows only", refIV2Plan + " (NTLM cannot run headless)",
+		"wso2-extensions/identity-inbound-auth-oauth NTLMAuthenticationGrantHandler (Waffle)"},
 	Fixtures: []string{fixture.NTLMApp.Name},
 	Faults:   []Proof{{"is-ntlm-grant-unregistered", "does not know the iwa:ntlm grant"}},
 	Run: func(c *C) {
@@ -372,12 +373,13 @@ var grantNTLM = &Check{
 	},
 }
 
-// field-failures #22: the devportal selects every documented grant by default, token-exchange among them;
-// an IS whose client registration refused token-exchange broke key generation (api-manager#1371).
+// wso2/api-manager#1371, wso2/docs-apim#6642: the devportal selects every documented grant by default,
+// token-exchange among them; an IS whose client registration refused token-exchange broke key generation
+// (api-manager#1371).
 var grantKeygenDocumentedSet = &Check{
 	ID: "grants.keygen.documented-set", Area: "grants", Capability: "grant.keygen", Level: MUST,
 	Title:    "key generation with all nine documented grant types (token-exchange included) succeeds and IS's client holds every one",
-	Refs:     []string{docsGrantTypes, "wso2/api-manager#1371", "wso2/docs-apim#6642", "field-failures #22", "WSO2 IS 7 Key Manager suite row 26"},
+	Refs:     []string{docsGrantTypes, "wso2/api-manager#1371", "wso2/docs-apim#6642", "wso2/product-apim integration-v2 _setup_is7_grant_app.feature (keys with every grant)"},
 	Fixtures: []string{fixture.DocumentedSetApp.Name},
 	Faults: []Proof{
 		{"is-dcr-refuses-token-exchange", "key generation with the nine documented grant types"},
@@ -400,13 +402,13 @@ var grantKeygenDocumentedSet = &Check{
 	},
 }
 
-// field-failures #21 (wso2/api-manager#4679, open): the devportal sends several callback URLs as
+// wso2/api-manager#4679 (open): the devportal sends several callback URLs as
 // regexp=(a|b), the connector passes that on as a redirect URI, and IS 7.1's DCR answers 400. The matrix
 // lists the cells where that is known.
 var grantKeygenCallbacks = &Check{
 	ID: "grants.keygen.callbacks", Area: "grants", Capability: "grant.keygen.callbacks", Level: SHOULD,
 	Title:    "key generation with two callback URLs (the devportal's regexp=(a|b) form) succeeds and IS's client accepts both",
-	Refs:     []string{"wso2/api-manager#4679", "wso2/product-apim#9328", "field-failures #21", "API-M docs: callback URL regular expressions"},
+	Refs:     []string{"wso2/api-manager#4679", "wso2/product-apim#9328", "API-M docs: callback URL regular expressions"},
 	Fixtures: []string{fixture.CodeApp.Name, fixture.CallbacksApp.Name},
 	Faults:   []Proof{{"no-trust", "TLS trust is missing"}},
 	Run: func(c *C) {
@@ -434,7 +436,7 @@ var grantIDTokenTypeHeader = &Check{
 	Title: "an IS id_token is not an access token: IS types only access tokens at+jwt, so the gateway's type-header validation can refuse it " +
 		"(401/900901; off by default — the gateway's answer is recorded as gateway-accepts-id-token)",
 	Refs: []string{"RFC 9068 §2.1, §4", "OIDC Core 1.0 §2", "wso2/carbon-apimgt#12485 ([apim.token.validation] enforce_type_header_validation, default false)",
-		"wso2/api-manager#2948", "WSO2 IS 7 Key Manager suite row 60"},
+		"wso2/api-manager#2948", "wso2/product-apim integration-v2 token_exchange.feature (an id_token cannot call the API)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   []Proof{{"is-id-token-typed-at-jwt", "cannot tell it from an access token"}},
 	Run: func(c *C) {

@@ -142,7 +142,8 @@ var exchangeAPIM = &Check{
 	Title: "token exchange at API-M: through an EXCHANGED Key Manager (JWKS) API-M exchanges an IS token for an at+jwt token " +
 		"that keeps the subject and calls an API of the Resident Key Manager",
 	Refs: []string{"RFC 8693 §2", "RFC 9068 §2.1", docsTokenExchange, adminTokenType,
-		"WSO2 IS 7 Key Manager suite rows 46, 58, 59, 61, 70"},
+		"wso2/product-apim integration-v2 key_manager_config.feature (tokenType EXCHANGED stored)",
+		"wso2/product-apim integration-v2 token_exchange.feature (PEM- and JWKS-trusted IdP; sub kept)", "wso2/product-apim integration-v2 token_exchange_disabled.feature"},
 	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults: []Proof{
 		{"exchange-km-direct", "tokenType DIRECT"},
@@ -156,7 +157,7 @@ var exchangeAPIM = &Check{
 		stored, err := e.APIM.GetKeyManager(c.ctx, km.ID)
 		c.NoErr(err, "read Key Manager %s back", km.Name)
 		if want := e.Plan.Grants.ExchangeTokenType; stored.TokenType != want || stored.Alias != subject.ConsumerKey {
-			c.Failf("API-M stored Key Manager %s with tokenType %q and alias %q, registered with %q and the subject client's id (WSO2 suite row 46)",
+			c.Failf("API-M stored Key Manager %s with tokenType %q and alias %q, registered with %q and the subject client's id (wso2/product-apim integration-v2 key_manager_config.feature)",
 				stored.Name, stored.TokenType, stored.Alias, want)
 		}
 		st := subjectToken(c, subject)
@@ -170,10 +171,10 @@ var exchangeAPIM = &Check{
 		exchanged, err := tokens.Verify(c.ctx, e.HTTP, e.APIM.ResidentJWKSURL(), tok.AccessToken, residentIssuer)
 		c.NoErr(err, "the exchanged token does not verify as a token of API-M's Resident Key Manager")
 		if exchanged.Header["typ"] != "at+jwt" {
-			c.Failf("the exchanged token's header has typ %v, want at+jwt (RFC 9068 §2.1; WSO2 suite row 58)", exchanged.Header["typ"])
+			c.Failf("the exchanged token's header has typ %v, want at+jwt (RFC 9068 §2.1; wso2/product-apim integration-v2 token_exchange.feature)", exchanged.Header["typ"])
 		}
 		if got, want := exchanged.Claims["sub"], verified.Claims["sub"]; got != want {
-			c.Failf("the exchanged token's sub is %v, the subject token's %v: API-M's exchange does not keep the subject (RFC 8693 §2.2.1; WSO2 suite row 61)", got, want)
+			c.Failf("the exchanged token's sub is %v, the subject token's %v: API-M's exchange does not keep the subject (RFC 8693 §2.2.1; wso2/product-apim integration-v2 token_exchange.feature)", got, want)
 		}
 		if azp := exchanged.Claims["azp"]; azp != app.ConsumerKey {
 			c.Failf("the exchanged token's azp is %v, not the exchanging application's consumer key", azp)
@@ -206,7 +207,7 @@ var exchangeAPIMPEM = &Check{
 	ID: "grants.token-exchange.apim.pem", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title: "token exchange at API-M with a PEM-pinned EXCHANGED Key Manager: a stale certificate is refused, and updating the Key Manager " +
 		"to IS's signing certificate makes the exchange work",
-	Refs:     []string{"RFC 8693 §2.2.2", docsTokenExchange, adminTokenType, "WSO2 IS 7 Key Manager suite rows 58, 64"},
+	Refs:     []string{"RFC 8693 §2.2.2", docsTokenExchange, adminTokenType, "wso2/product-apim integration-v2 token_exchange.feature (PEM-trusted IdP; rotation canary)"},
 	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-exchange-idp-not-updated", "update"}},
 	Run: func(c *C) {
@@ -227,7 +228,7 @@ var exchangeAPIMPEM = &Check{
 		c.NoErr(err, "update Key Manager %s to IS's signing certificate", km.Name)
 		tok, err := exchangeAt(c, app.AppKeys, wso2am.ExchangeRequest{SubjectToken: subjectToken(c, subject)})
 		if err != nil {
-			c.Failf("API-M still refuses IS's tokens after Key Manager %s was updated to IS's signing certificate: the update did not reach the trusted identity provider (WSO2 suite row 64): %v",
+			c.Failf("API-M still refuses IS's tokens after Key Manager %s was updated to IS's signing certificate: the update did not reach the trusted identity provider (wso2/product-apim integration-v2 token_exchange.feature, rotation canary): %v",
 				km.Name, err)
 		}
 		expectGatewayAcceptsAt(c, app.API.Path, tok.AccessToken, "a token exchanged through a PEM-pinned Key Manager")
@@ -238,7 +239,7 @@ var exchangeAPIMPEM = &Check{
 var exchangeAPIMExpired = &Check{
 	ID: "grants.token-exchange.apim.expired", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: an expired IS subject token is refused with 400 (the same token was exchanged before it expired)",
-	Refs:     []string{"RFC 8693 §2.2.2", "RFC 7519 §4.1.4", docsTokenExchange, "WSO2 IS 7 Key Manager suite row 63"},
+	Refs:     []string{"RFC 8693 §2.2.2", "RFC 7519 §4.1.4", docsTokenExchange, "wso2/product-apim integration-v2 token_exchange.feature (expired subject token)"},
 	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.ShortLivedClient.Name},
 	Faults:   []Proof{{"apim-exchange-ignores-expiry", "expired"}},
 	Run: func(c *C) {
@@ -286,7 +287,7 @@ func alterClaim(c *C, token, claim string, value any) string {
 var exchangeAPIMAltered = &Check{
 	ID: "grants.token-exchange.apim.altered", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: an IS subject token whose sub was altered after signing is refused with 400",
-	Refs:     []string{"RFC 8693 §2.2.2", "RFC 7515 §5.2", docsTokenExchange, "WSO2 IS 7 Key Manager suite row 65"},
+	Refs:     []string{"RFC 8693 §2.2.2", "RFC 7515 §5.2", docsTokenExchange, "wso2/product-apim integration-v2 token_exchange.feature (subject token with an altered claim)"},
 	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-exchange-skips-signature", "altered"}},
 	Run: func(c *C) {
@@ -306,7 +307,7 @@ var exchangeAPIMAltered = &Check{
 var exchangeAPIMNoSubject = &Check{
 	ID: "grants.token-exchange.apim.no-subject", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: a request without subject_token is refused with 400 invalid_request",
-	Refs:     []string{"RFC 8693 §2.1 (subject_token REQUIRED)", "RFC 6749 §5.2", docsTokenExchange, "WSO2 IS 7 Key Manager suite row 66"},
+	Refs:     []string{"RFC 8693 §2.1 (subject_token REQUIRED)", "RFC 6749 §5.2", docsTokenExchange, "wso2/product-apim integration-v2 token_exchange.feature (no subject token)"},
 	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults: []Proof{
 		{"apim-token-exchange-disabled", "disabled server-wide"},
@@ -330,7 +331,7 @@ var exchangeAPIMNoSubject = &Check{
 var exchangeAPIMUntrusted = &Check{
 	ID: "grants.token-exchange.apim.untrusted", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: once the EXCHANGED Key Manager is deleted, IS's issuer is untrusted and its tokens are refused with 400",
-	Refs:     []string{"RFC 8693 §2.2.2", docsTokenExchange, adminTokenType, "WSO2 IS 7 Key Manager suite row 69"},
+	Refs:     []string{"RFC 8693 §2.2.2", docsTokenExchange, adminTokenType, "wso2/product-apim integration-v2 token_exchange.feature (untrusted issuer)"},
 	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-exchange-keeps-deleted-idp", "still trusts"}},
 	Run: func(c *C) {
@@ -351,7 +352,7 @@ var exchangeAPIMUntrusted = &Check{
 var exchangeAPIMUngranted = &Check{
 	ID: "grants.token-exchange.apim.ungranted", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
 	Title:    "token exchange at API-M: an application whose keys lack the grant is refused with 400 unauthorized_client",
-	Refs:     []string{"RFC 6749 §5.2 (unauthorized_client)", docsTokenExchange, "WSO2 IS 7 Key Manager suite row 67"},
+	Refs:     []string{"RFC 6749 §5.2 (unauthorized_client)", docsTokenExchange, "wso2/product-apim integration-v2 token_exchange.feature (application without the grant)"},
 	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.NoExchangeApp.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-exchange-ignores-app-grants", "lack the grant"}},
 	Run: func(c *C) {
@@ -373,7 +374,7 @@ var exchangeAPIMMalformedCert = &Check{
 	ID: "grants.token-exchange.apim.malformed-cert", Area: "grants", Capability: "grant.token-exchange.apim", Level: SHOULD,
 	Title: "token exchange at API-M: an EXCHANGED Key Manager whose PEM certificate is not X.509 is refused at registration (400), " +
 		"and IS's tokens stay untrusted",
-	Refs:     []string{docsTokenExchange, adminTokenType, "carbon-apimgt ExceptionCodes.IDP_ADDING_FAILED (900611)", "WSO2 IS 7 Key Manager suite row 68"},
+	Refs:     []string{docsTokenExchange, adminTokenType, "carbon-apimgt ExceptionCodes.IDP_ADDING_FAILED (900611)", "wso2/product-apim integration-v2 token_exchange.feature (malformed IdP certificate)"},
 	Fixtures: []string{fixture.ExchangeAppFixture.Name, fixture.SubjectClient.Name},
 	Faults:   []Proof{{"apim-accepts-malformed-idp-cert", "not an X.509 certificate"}},
 	Run: func(c *C) {

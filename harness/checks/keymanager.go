@@ -39,6 +39,8 @@ const (
 	refIS7KM       = "API-M docs: Configure WSO2 IS 7 as a Key Manager (https://apim.docs.wso2.com/en/4.4.0/administer/key-managers/configure-wso2is7-connector/)"
 	refIV2Config   = "wso2/product-apim integration-v2 key_manager_config.feature (IS 7 Key Manager suite)"
 	refIV2Keygen   = "wso2/product-apim integration-v2 is7_keygen_negatives.feature"
+	refIV2Plan     = "wso2/product-apim integration-v2 is7-key-manager-integration-plan.md"
+	refIV2Overlay  = "wso2/product-apim integration-v2 is7/deployment-overlay.toml"
 	refConnector   = "wso2-extensions/apim-km-wso2is components/wso2is7.key.manager (WSO2IS7KeyManager, WSO2IS7ConnectorConfiguration)"
 	refDCRUpdate   = "WSO2 IS 7 DCR API: PUT/DELETE /api/identity/oauth2/dcr/v1.1/register/{client_id}"
 	refIssuerClash = "carbon-apimgt KeyManagerHolder / OrganizationKeyManagerDto.getKeyManagerDtoByIssuer (Key Manager by issuer, last registered wins)"
@@ -367,7 +369,8 @@ var kmDuplicateName = &Check{
 	},
 }
 
-// is7EndpointKeys are the connector keys some versions require and others ignore (api-manager-4.md §2.2).
+// is7EndpointKeys are the connector keys some versions require and others ignore (apim-km-wso2is
+// WSO2IS7ConnectorConfiguration: absent in v2.0.2, required from v2.0.3).
 var is7EndpointKeys = []string{"api_resource_management_endpoint", "is7_roles_endpoint"}
 
 var kmRequiredConnectorFields = &Check{
@@ -403,7 +406,7 @@ var kmRequiredConnectorFields = &Check{
 			km := fixture.ExtraKeyManager(e, "required")
 			if am.AuthenticationBlock && (key == "Username" || key == "Password") {
 				// Connector 2.0.8 checks the values of the BasicAuth fields (validateAuthConfigurations); what
-				// it does with an absent key is undocumented (api-manager-4.md §11 item 12), so send it empty.
+				// it does with an absent key is undocumented, so send it empty.
 				km.AdditionalProperties[key] = ""
 				refused(km, "with an empty "+key, key)
 				continue
@@ -415,7 +418,7 @@ var kmRequiredConnectorFields = &Check{
 			if slices.Contains(am.ConnectorKeys, key) {
 				continue
 			}
-			// This version's connector does not require the key: it may be left out (api-manager-4.md §2.2).
+			// This version's connector does not require the key: it may be left out (WSO2IS7ConnectorConfiguration).
 			km := fixture.ExtraKeyManager(e, "optional")
 			delete(km.AdditionalProperties, key)
 			k, cleanup, err := fixture.NewKeyManager(c.ctx, e, km)
@@ -489,7 +492,7 @@ var kmAuthenticationBlock = &Check{
 		if !am.AuthenticationBlock {
 			// Connectors before 2.0.8 know Basic credentials only: Authentication, IdentityUser and
 			// MutualTLSOptions are extra keys, stored as sent, and Username/Password stay required
-			// (api-manager-4.md §2.2).
+			// (apim-km-wso2is WSO2IS7ConnectorConfiguration before v2.0.8).
 			stored(mtls(true, true), "MutualTLS keys next to Username and Password",
 				map[string]string{"Authentication": "MutualTLS", "IdentityUser": plan.AdminUser, "Username": plan.AdminUser})
 			refused(mtls(true, false), "Authentication MutualTLS and no Username/Password",
@@ -510,7 +513,7 @@ var kmDiscoverImport = &Check{
 	ID: "keymanager.discover-import", Area: "keymanager", Capability: "km.discover", Level: MUST,
 	Title: "the discover import maps IS's discovery document (and fills UserInfo with /oauth2/userinfo, which must be replaced by /scim2/Me); the registered Key Manager uses /scim2/Me",
 	Refs: []string{refAdminKM + " (POST /key-managers/discover)", refIS7KM + " (UserInfo endpoint: /scim2/Me)",
-		"wso2/docs-apim#9387 (import fills oauth2/userinfo)", "field-failures #14",
+		"wso2/docs-apim#9387–#9389 (import fills oauth2/userinfo)",
 		"wso2/product-apim integration-v2 is7_wellknown_discovery.feature"},
 	Faults: []Proof{
 		{"apim-discover-userinfo-scim2-me", "userInfoEndpoint"},
@@ -548,7 +551,7 @@ var kmDiscoverImport = &Check{
 			}
 		}
 		if v.UserInfoEndpoint != d.UserinfoEndpoint {
-			c.Failf("the discover import fills userInfoEndpoint with %q, not IS's userinfo_endpoint %q as documented (field-failures #14; the documentation tells users to replace it with /scim2/Me): the import changed — update the documentation pitfall and this check",
+			c.Failf("the discover import fills userInfoEndpoint with %q, not IS's userinfo_endpoint %q as documented (wso2/docs-apim#9387; the documentation tells users to replace it with /scim2/Me): the import changed — update the documentation pitfall and this check",
 				v.UserInfoEndpoint, d.UserinfoEndpoint)
 		}
 		after, err := e.APIM.ListKeyManagers(c.ctx)
@@ -558,7 +561,7 @@ var kmDiscoverImport = &Check{
 		}
 		registered := e.KeyManager.UserInfoEndpoint
 		if !strings.HasSuffix(registered, "/scim2/Me") || registered == d.UserinfoEndpoint {
-			c.Failf("Key Manager %s is registered with UserInfo endpoint %q (the discover import fills in %q): API-M's connector reads user claims there with API tokens, which IS refuses at /oauth2/userinfo without openid (403 insufficient_scope) — register %s/scim2/Me (field-failures #14)",
+			c.Failf("Key Manager %s is registered with UserInfo endpoint %q (the discover import fills in %q): API-M's connector reads user claims there with API tokens, which IS refuses at /oauth2/userinfo without openid (403 insufficient_scope) — register %s/scim2/Me (wso2/docs-apim#9387)",
 				e.KeyManager.Name, registered, d.UserinfoEndpoint, strings.TrimSuffix(plan.ISBase, "/"))
 		}
 	},
@@ -703,8 +706,8 @@ var kmAdminScope = &Check{
 var kmKeygenAfterRegistration = &Check{
 	ID: "keymanager.keygen-after-registration", Area: "keymanager", Capability: "km.keygen", Level: MUST,
 	Title: "key generation right after registering a Key Manager succeeds once API-M lists it, retried on the same application without the 409 901409 a failed attempt can leave behind",
-	Refs: []string{refDevportal + " (generate-keys)", "field-failures #19",
-		"wso2/product-apim integration-v2 IS 7 plan: Key Manager registration propagates asynchronously (operational probe)",
+	Refs: []string{refDevportal + " (generate-keys)",
+		refIV2Plan + " (Key Manager registration propagates asynchronously; a failed key generation leaves its key mapping, 901409)",
 		"carbon-apimgt ExceptionCodes 901409 (Key Mappings already exists)"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.SpareKM.Name},
 	Faults: []Proof{
@@ -745,7 +748,7 @@ var kmKeygenAfterRegistration = &Check{
 			})
 		switch {
 		case trapped:
-			c.Failf("key generation at newly registered Key Manager %s was refused with 409/901409 \"Key Mappings already exists\" after an earlier attempt on the same application failed (%s): the failed attempt left its key mapping behind, so every retry is refused (field-failures #19) — API-M must not keep a key mapping for a failed key generation; the devportal's clean-up (POST …/oauth-keys/{keyMappingId}/clean-up) removes it",
+			c.Failf("key generation at newly registered Key Manager %s was refused with 409/901409 \"Key Mappings already exists\" after an earlier attempt on the same application failed (%s): the failed attempt left its key mapping behind, so every retry is refused (wso2/product-apim integration-v2 is7-key-manager-integration-plan.md) — API-M must not keep a key mapping for a failed key generation; the devportal's clean-up (POST …/oauth-keys/{keyMappingId}/clean-up) removes it",
 				km.Name, failures[0])
 		case final != nil:
 			// Does key generation at IS work in this cell at all? If not, that is the cause (and a known one
@@ -789,7 +792,7 @@ var kmKeygenDisabled = &Check{
 var kmKeygenUnreachable = &Check{
 	ID: "keymanager.keygen-unreachable-km", Area: "keymanager", Capability: "km.keygen", Level: MUST,
 	Title:    "key generation at a Key Manager that cannot be reached fails within 5 s instead of hanging",
-	Refs:     []string{refDevportal + " (generate-keys)", refIV2Keygen + " (unreachable Key Manager fails fast)", "api-manager-4.md §5 (a failed keygen can leave its key mapping behind)"},
+	Refs:     []string{refDevportal + " (generate-keys)", refIV2Keygen + " (unreachable Key Manager fails fast)", refIV2Plan + " (a failed keygen can leave its key mapping behind)"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.UnreachableKM.Name},
 	Faults:   []Proof{{"apim-keygen-hangs-on-unreachable-km", "did not answer within"}},
 	Run: func(c *C) {
@@ -861,7 +864,8 @@ var kmKeygenPermission = &Check{
 		updateKM(c, km.ID, func(k *wso2am.KeyManager) {
 			k.Permissions = &wso2am.KeyManagerPermissions{PermissionType: "DENY", Roles: []string{adminRole}}
 		})
-		// WSO2's suite names the Key Manager by UUID: by name API-M skips the permission check (IV2 gotcha).
+		// WSO2's suite names the Key Manager by UUID: by name API-M skips the permission check
+		// (wso2/product-apim integration-v2 is7_km_extra.feature).
 		appID := newApplication(c, "kmconform-denied")
 		keys, err := generateKeysAt(c, c.ctx, appID, km.ID)
 		if err == nil {
@@ -875,7 +879,7 @@ var kmKeygenPermission = &Check{
 var kmKeygenUnlistedGrant = &Check{
 	ID: "keymanager.keygen-unlisted-grant", Area: "keymanager", Capability: "km.keygen", Level: MUST,
 	Title: "key generation with a grant type the Key Manager does not list is accepted and the grant reaches IS's OAuth client (availableGrantTypes is not enforced)",
-	Refs: []string{refDevportal + " (generate-keys grantTypesToBeSupported)", "field-failures #22",
+	Refs: []string{refDevportal + " (generate-keys grantTypesToBeSupported)", refIV2Plan + " (availableGrantTypes not enforced at key generation)",
 		"wso2/product-apim integration-v2 is7_km_extra.feature (keygen with an unlisted grant is accepted)"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.FewGrantsKM.Name},
 	Faults:   []Proof{{"apim-keygen-drops-unlisted-grants", "lacks"}},
@@ -904,8 +908,8 @@ var kmKeygenUnlistedGrant = &Check{
 var kmSameIssuer = &Check{
 	ID: "keymanager.same-issuer", Area: "keymanager", Capability: "km.admin", Level: MUST,
 	Title: "a second Key Manager with IS's issuer is accepted (issuers are not checked for uniqueness) and takes IS's tokens: the gateway refuses them (401 900901 on the API restricted to the first) until it is removed",
-	Refs: []string{refAdminKM, refIssuerClash, "api-manager-4.md §2 Issuer collision (last registered wins)", "field-failures #11",
-		"wso2/product-apim integration-v2 IS 7 plan: same-issuer Key Managers make gateway resolution nondeterministic"},
+	Refs: []string{refAdminKM, refIssuerClash,
+		refIV2Plan + " (same-issuer Key Managers make gateway resolution nondeterministic)"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.SameIssuerKM.Name},
 	Faults:   []Proof{{"apim-km-issuer-first-wins", "still accepted"}},
 	Run: func(c *C) {
@@ -1017,7 +1021,7 @@ var kmKeysUpdate = &Check{
 	ID: "keymanager.keys-update", Area: "keymanager", Capability: "km.app-lifecycle", Level: MUST,
 	Title: "updating an application's keys (grant types, callback URL) updates its OAuth client at IS",
 	Refs: []string{refDevportal + " (PUT /applications/{id}/oauth-keys/{keyMappingId})", refConnector + " updateApplication",
-		refDCRUpdate, "WSO2 IS7 suite §5: key update not covered by WSO2's own tests"},
+		refDCRUpdate, "wso2/product-apim integration-v2 IS 7 Key Manager features: key update not covered"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   []Proof{{"apim-keys-update-not-sent-to-is", "IS still has"}},
 	Run: func(c *C) {
@@ -1101,7 +1105,7 @@ var kmSecretRegenerate = &Check{
 	Title: "regenerate-secret with the IS 7 Key Manager answers 200 without a new secret and leaves IS's client secret as it was (the IS 7 connector does not implement regeneration)",
 	Refs: []string{refDevportal + " (POST …/oauth-keys/{keyMappingId}/regenerate-secret)",
 		"wso2-extensions/apim-km-wso2is WSO2IS7KeyManager.getNewApplicationConsumerSecret (returns null, v2.0.2–v2.1.2)",
-		"carbon-apimgt APIConsumerImpl.renewConsumerSecret", "WSO2 IS7 suite §5: secret regeneration not covered by WSO2's own tests"},
+		"carbon-apimgt APIConsumerImpl.renewConsumerSecret", "wso2/product-apim integration-v2 IS 7 Key Manager features: secret regeneration not covered"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   []Proof{{"apim-regenerate-secret-not-at-is", "refused by IS"}},
 	Run: func(c *C) {
@@ -1117,7 +1121,7 @@ var kmAppDelete = &Check{
 	ID: "keymanager.app-delete", Area: "keymanager", Capability: "km.app-lifecycle", Level: MUST,
 	Title: "deleting an application deletes its OAuth client at IS (DCR GET then answers 401)",
 	Refs: []string{refDevportal + " (DELETE /applications/{applicationId})", refConnector + " deleteApplication", refDCRUpdate + " (unknown client → 401 without body)",
-		"WSO2 IS7 suite §5: application deletion not covered by WSO2's own tests"},
+		"wso2/product-apim integration-v2 IS 7 Key Manager features: application deletion not covered"},
 	Fixtures: []string{fixture.LifecycleApp.Name},
 	Faults:   []Proof{{"apim-app-delete-keeps-is-client", "IS still has"}},
 	Run: func(c *C) {
@@ -1131,7 +1135,7 @@ var kmAppDelete = &Check{
 }
 
 // expectISClientGone asserts that IS no longer has an application's OAuth client: DCR answers 401 without
-// a body for an unknown client_id (identity-server-7.md §7).
+// a body for an unknown client_id (identity-inbound-auth-oauth DCRMUtils.handleErrorResponse).
 func expectISClientGone(c *C, app *env.AppKeys) {
 	_, err := c.Env.IS.GetApp(c.ctx, app.ConsumerKey)
 	if err == nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/kmconform/kmconform/harness/wso2am"
 )
 
-// The gateway's answers the mismatch checks assert (api-manager-4.md §6, messages of APISecurityConstants).
+// The gateway's answers the mismatch checks assert (messages of carbon-apimgt APISecurityConstants).
 const (
 	msgInvalidCredentials = "Invalid Credentials"
 	descInvalidCredential = "Invalid Credentials. Make sure you have provided the correct security credentials"

@@ -24,7 +24,7 @@ func init() {
 var mismatchISTokenOnResidentAPI = &Check{
 	ID: "mismatch.is-token-on-resident-api", Area: "mismatch", Capability: "km.restriction.resident", Level: MUST,
 	Title: "an IS token on an API restricted to the Resident Key Manager is refused with 401 and 900901",
-	Refs: []string{"API-M docs: Key Manager selection per API (keyManagers)", "api-manager-4.md §6 step 1 (Key Manager not allowed for the API → 900901)",
+	Refs: []string{"API-M docs: Key Manager selection per API (keyManagers)", "wso2/carbon-apimgt v9.30.67 JWTValidator.java (Key Manager not allowed for the API → 900901)",
 		"API-M gateway: JWT validation by issuer"},
 	Fixtures: []string{fixture.ResidentAPI.Name, fixture.MixedKMAPI.Name},
 	Faults:   []Proof{{"gateway-ignores-km-restriction", "the API's Key Manager restriction is not enforced"}},
@@ -55,7 +55,7 @@ var mismatchISTokenOnResidentAPI = &Check{
 var mismatchBothKeyManagers = &Check{
 	ID: "mismatch.both-key-managers", Area: "mismatch", Capability: "km.multiple", Level: MUST,
 	Title: "an API open to the IS and the Resident Key Manager accepts the tokens of both",
-	Refs: []string{"API-M docs: Key Manager selection per API (keyManagers)", "api-manager-4.md §6 step 1 (Key Manager by the token's iss)",
+	Refs: []string{"API-M docs: Key Manager selection per API (keyManagers)", "wso2/carbon-apimgt v9.30.67 KeyManagerHolder.java (Key Manager by the token's iss)",
 		"wso2/product-apim integration-v2 is7_km_extra.feature (IS7-KM app and Resident-KM app on one API)"},
 	Fixtures: []string{fixture.MixedKMAPI.Name},
 	Faults:   []Proof{{"is-sign-with-unpublished-key", "did not accept the IS token"}},
@@ -82,12 +82,12 @@ var mismatchBothKeyManagers = &Check{
 	},
 }
 
-// api-manager-4.md §6 step 2: subscription validation by (consumer key, Key Manager) → 403 900908 with
+// carbon-apimgt JWTValidator: subscription validation by (consumer key, Key Manager) → 403 900908 with
 // the trailing space in "Resource forbidden ".
 var mismatchNoSubscription = &Check{
 	ID: "mismatch.no-subscription", Area: "mismatch", Capability: "subscription.validation", Level: MUST,
 	Title:    "a valid IS token of an application without a subscription is refused with 403 900908 \"Resource forbidden \"",
-	Refs:     []string{"api-manager-4.md §6 (JWT path, no subscription → 900908)", "API-M docs: API subscriptions"},
+	Refs:     []string{"wso2/carbon-apimgt v9.30.67 JWTValidator.java, APISecurityConstants.java (JWT path, no subscription → 900908)", "API-M docs: API subscriptions"},
 	Fixtures: []string{fixture.UnsubscribedISApp.Name},
 	Faults:   []Proof{{"gateway-skips-subscription-check", "subscription validation is not enforced"}},
 	Run: func(c *C) {
@@ -116,7 +116,7 @@ var mismatchNoSubscription = &Check{
 	},
 }
 
-// field-failures #12 (api-manager#749, #4612: the wrong Key Manager chosen for opaque tokens). The
+// wso2/api-manager#749, #4612 (the wrong Key Manager chosen for opaque tokens). The
 // documented integration yields JWTs only (API-M forces JWT applications and the connector registers its
 // clients with token_type_extension JWT), so the check registers an opaque-token client at IS itself. It
 // has no key mapping in API-M: the IS Key Manager, when asked, vouches for the token and the gateway
@@ -124,13 +124,14 @@ var mismatchNoSubscription = &Check{
 var mismatchOpaqueOtherKM = &Check{
 	ID: "mismatch.opaque-token-other-km", Area: "mismatch", Capability: "km.restriction", Level: MUST,
 	Title: "an opaque IS token is introspected by the IS Key Manager on an API restricted to it (403 900908 without a key mapping) and refused with 401 900901 on an API restricted to the Resident Key Manager",
-	Refs: []string{"api-manager-4.md §6 step 3 (opaque tokens: Key Manager election from the API's keyManagers)",
-		"field-failures #12 (wso2/api-manager#749, #4612)", "identity-server-7.md §4 (token_type_extension Default: opaque tokens), §6 (introspection)"},
+	Refs: []string{"wso2/carbon-apimgt v9.30.67 DefaultKeyValidationHandler.java (opaque tokens: Key Manager election from the API's keyManagers)",
+		"wso2/api-manager#749, #4612", "identity-inbound-auth-oauth DCRMService, OAuthServerConfiguration (token_type_extension Default: opaque tokens)",
+		"identity-inbound-auth-oauth OAuth2IntrospectionEndpoint (introspection)"},
 	Fixtures: []string{fixture.ResidentAPI.Name},
 	Faults: []Proof{
 		{"gateway-opaque-ignores-km-restriction", "elected another Key Manager"},
 		// An API left open to every Key Manager: the gateway elects the first one that takes the token
-		// (api-manager-4.md §6 step 3: restrict the API to the IS Key Manager).
+		// (carbon-apimgt DefaultKeyValidationHandler.getAccessTokenInfo: restrict the API to the IS Key Manager).
 		{"open-api", "restriction is not enforced for opaque tokens"},
 	},
 	Run: func(c *C) {
@@ -167,16 +168,16 @@ var mismatchOpaqueOtherKM = &Check{
 	},
 }
 
-// field-failures #13 (consumer-key claim misconfigured; api-manager#2666 is the Azure analogue): the
-// gateway reads the consumer key from the Key Manager's consumerKeyClaim only (api-manager-4.md §6 step 2),
+// Consumer-key claim misconfigured (api-manager#2666 is the Azure analogue): the gateway reads the
+// consumer key from the Key Manager's consumerKeyClaim only (carbon-apimgt JWTValidator),
 // so with a claim IS never writes, IS's tokens find no key mapping → 403 900908. IS's claims are signed
 // again under the fixture Key Manager's issuer with the harness key it pins (see fixture claim-km).
 var mismatchConsumerKeyClaim = &Check{
 	ID: "mismatch.consumer-key-claim", Area: "mismatch", Capability: "km.consumer-key-claim", Level: MUST,
 	Title: "with a consumerKeyClaim IS does not set, IS-shaped tokens are refused with 403 900908; with the claim present they are accepted",
-	Refs: []string{"api-manager-4.md §6 step 2 (consumer key = consumer_key_claim, default azp; no key mapping → 900908)",
-		"API-M docs: Configure WSO2 IS 7 as a Key Manager (Consumer Key Claim URI: azp)", "field-failures #13 (wso2/api-manager#2666)",
-		"identity-server-7.md §4 (JWT claims: azp = client_id)"},
+	Refs: []string{"wso2/carbon-apimgt v9.30.67 JWTValidator.java (consumer key = consumer_key_claim, default azp; no key mapping → 900908)",
+		"API-M docs: Configure WSO2 IS 7 as a Key Manager (Consumer Key Claim URI: azp)", "wso2/api-manager#2666",
+		"identity-inbound-auth-oauth JWTTokenIssuer.createJWTClaimSet (JWT claims: azp = client_id)"},
 	Fixtures: []string{fixture.MisconfiguredClaimKM.Name},
 	Faults:   []Proof{{"gateway-ignores-consumer-key-claim", "read the consumer key from another claim"}},
 	Run: func(c *C) {
@@ -211,7 +212,7 @@ var mismatchConsumerKeyClaim = &Check{
 				a.String(), km.Claim, km.API.Name, km.KeyManager.Name, km.Claim)
 		}
 		// The description is not asserted: with no consumer key at all the gateway may word it otherwise than
-		// for a missing subscription (UNCONFIRMED, api-manager-4.md §6 gives the subscription case only).
+		// for a missing subscription (UNCONFIRMED: APISecurityConstants gives the subscription case only).
 		if !refused(a, http.StatusForbidden, "900908", msgForbidden) {
 			c.Failf("a token without the Key Manager's consumer-key claim %s was refused with %s, not 403 900908 %q", km.Claim, a.String(), msgForbidden)
 		}

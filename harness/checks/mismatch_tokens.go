@@ -32,7 +32,7 @@ var tamperings = []struct {
 }
 
 // expectInvalidCredentials asserts the JWT path's refusal of a token whose signature or claims do not
-// hold: 401 900901 "Invalid Credentials" with its description (api-manager-4.md §6).
+// hold: 401 900901 "Invalid Credentials" with its description (carbon-apimgt APISecurityConstants).
 func expectInvalidCredentials(c *C, a wso2am.GatewayAnswer, what string) {
 	if !refused(a, http.StatusUnauthorized, "900901", msgInvalidCredentials) || a.Description != descInvalidCredential {
 		c.Failf("the gateway refused %s with %s, not 401 900901 %q (%q)", what, a.String(), msgInvalidCredentials, descInvalidCredential)
@@ -43,7 +43,7 @@ var mismatchTampered = &Check{
 	ID: "mismatch.tampered-token", Area: "mismatch", Capability: "jwt.validation", Level: MUST,
 	Title: "an IS token with a changed claim or a damaged signature is refused with 401 900901",
 	Refs: []string{"RFC 7515 §5.2 (JWS validation)", "RFC 9068 §4 (validating JWT access tokens)",
-		"api-manager-4.md §6 step 2 (signature check via JWKS → 900901)", "wso2/product-apim integration-v2 is7_token_validation.feature (altered claim → 401)"},
+		"wso2/carbon-apimgt v9.30.67 JWTValidator.java (signature check via JWKS → 900901)", "wso2/product-apim integration-v2 is7_token_validation.feature (altered claim → 401)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   []Proof{{"gateway-skips-jwt-signature", "does not verify JWT signatures"}},
 	Run: func(c *C) {
@@ -71,8 +71,8 @@ var mismatchTampered = &Check{
 var mismatchTamperedAfterAccept = &Check{
 	ID: "mismatch.tampered-after-accept", Area: "mismatch", Capability: "jwt.validation", Level: MUST,
 	Title: "an IS token the gateway has already accepted, once changed (claim or signature), is refused with 401 900901",
-	Refs: []string{"RFC 7515 §5.2 (JWS validation)", "api-manager-4.md §6 step 2 (revoked map by jti, then signature)",
-		"field-failures: Timings and caches ([apim.cache.gateway_token] enable=true, 900 s)",
+	Refs: []string{"RFC 7515 §5.2 (JWS validation)", "wso2/carbon-apimgt v9.30.67 JWTValidator.java (revoked map by jti, then signature)",
+		"wso2/product-apim all-in-one-apim/modules/distribution/product/src/main/conf/deployment.toml (commented defaults: [apim.cache.gateway_token] enable=true, 900 s)",
 		"wso2/product-apim integration-v2 is7_token_validation.feature (altered claim → 401)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults: []Proof{
@@ -104,15 +104,15 @@ var mismatchTamperedAfterAccept = &Check{
 	},
 }
 
-// api-manager-4.md §6 step 2: an expired JWT is refused with 900901, not 900903, once the gateway's
+// carbon-apimgt JWTValidator: an expired JWT is refused with 900901, not 900903, once the gateway's
 // timestamp skew has passed. The application's tokens live fixture.ShortTokenLifetime seconds
 // (ext_application_token_lifetime); the wait after exp is the token-expiry interval.
 var mismatchExpired = &Check{
 	ID: "mismatch.expired-token", Area: "mismatch", Capability: "jwt.validation", Level: MUST,
 	Title: "an IS token is refused with 401 900901 (not 900903) once it has expired",
 	Refs: []string{"RFC 7519 §4.1.4 (exp)", "RFC 9068 §4 (validating JWT access tokens)",
-		"api-manager-4.md §6 step 2 (expiry with timestamp skew → 900901, not 900903)",
-		"api-manager-4.md §2.2 (application field ext_application_token_lifetime)"},
+		"wso2/carbon-apimgt v9.30.67 JWTValidator.java (expiry with timestamp skew → 900901, not 900903)",
+		"wso2-extensions/apim-km-wso2is v2.0.2 WSO2IS7ConnectorConfiguration.java (application field ext_application_token_lifetime)"},
 	Fixtures: []string{fixture.ShortLivedISApp.Name},
 	Faults:   []Proof{{"gateway-ignores-token-expiry", "accepted it after it expired"}},
 	Run: func(c *C) {
@@ -167,13 +167,13 @@ var mismatchExpired = &Check{
 
 // A token IS never signed: IS's own claims signed with a key of the harness. With the kid IS publishes the
 // gateway must check the signature against IS's key; with an unknown kid it refetches IS's JWKS once and
-// finds nothing (api-manager-4.md §6 step 2). A product that signs with an unpublished key fails the
+// finds nothing (carbon-apimgt JWTValidator). A product that signs with an unpublished key fails the
 // positive control instead (fault is-sign-with-unpublished-key).
 var mismatchUnpublishedKey = &Check{
 	ID: "mismatch.unpublished-key", Area: "mismatch", Capability: "jwt.validation", Level: MUST,
 	Title: "IS's claims signed by a key IS does not publish are refused with 401 900901, under IS's kid and under an unknown kid",
-	Refs: []string{"RFC 7515 §5.2 (JWS validation)", "RFC 7517 §4.5 (kid)", "api-manager-4.md §6 step 2 (JWK by kid, one refetch when unknown)",
-		"identity-server-7.md §4 (JWKS: one key per private key of the primary key store)"},
+	Refs: []string{"RFC 7515 §5.2 (JWS validation)", "RFC 7517 §4.5 (kid)", "wso2/carbon-apimgt v9.30.67 JWTValidator.java (JWK by kid, one refetch when unknown)",
+		"identity-inbound-auth-oauth JwksEndpoint.java (JWKS: one key per private key of the primary key store)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults: []Proof{
 		{"gateway-skips-jwt-signature", "does not verify JWT signatures"},
@@ -203,13 +203,13 @@ var mismatchUnpublishedKey = &Check{
 	},
 }
 
-// A JWT whose iss no Key Manager has takes the key-validation path (api-manager-4.md §6 step 3): the
+// A JWT whose iss no Key Manager has takes the key-validation path (carbon-apimgt KeyManagerHolder): the
 // API's Key Manager (IS) introspects it, does not know it, and the gateway refuses with 900901 and the
-// "Access failure for API" description (its exact <ctx> rendering is UNCONFIRMED, §11 item 9).
+// "Access failure for API" description (its exact <ctx> rendering is UNCONFIRMED).
 var mismatchUnknownIssuer = &Check{
 	ID: "mismatch.unknown-issuer", Area: "mismatch", Capability: "jwt.validation", Level: MUST,
 	Title: "a JWT from an issuer no Key Manager has is refused with 401 900901",
-	Refs: []string{"RFC 9068 §4 (the iss must be the expected issuer)", "api-manager-4.md §6 steps 1 and 3 (Key Manager by iss; otherwise the key-validation path)",
+	Refs: []string{"RFC 9068 §4 (the iss must be the expected issuer)", "wso2/carbon-apimgt v9.30.67 KeyManagerHolder.java, DefaultKeyValidationHandler.java (Key Manager by iss; otherwise the key-validation path)",
 		"OIDC Discovery 1.0 §4.3"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   []Proof{{"gateway-trusts-unknown-issuer", "of an issuer no Key Manager has"}},

@@ -10,7 +10,7 @@ import (
 
 func init() { register(revocationJWT) }
 
-// The revoked-JWT refusal (api-manager-4.md §6 table: "JWT in the revoked map").
+// The revoked-JWT refusal (carbon-apimgt APISecurityConstants: "JWT in the revoked map").
 const (
 	revMsgInvalid     = "Invalid Credentials"
 	revDescRevokedJWT = "Invalid JWT token. Make sure you have provided the correct security credentials"
@@ -37,7 +37,9 @@ var revocationJWT = &Check{
 	ID: "revocation.jwt.gateway", Area: "revocation", Capability: "revocation.notify", Level: MUST,
 	Title: "a self-validated JWT revoked at IS is inactive at IS and refused by the gateway (401 900901, revoked-JWT list) within the revocation interval",
 	Refs: []string{"RFC 7009 §2", "RFC 7662 §2.2", "API-M docs: Configure WSO2 IS 7 as a Key Manager (token revocation event listener)",
-		"wso2/product-apim#11274 (revoked token still accepted)", "field-failures #1, #2, #3"},
+		"wso2/product-apim#11274 (revoked token still accepted)",
+		refIV2Overlay + " (X-WSO2-KEY-MANAGER = WSO2-IS; listener type AbstractIdentityHandler)",
+		"wso2-extensions/apim-km-wso2is 2.x EventSender.java (fire-and-forget, HTTP status ignored)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   notifyProofs,
 	Run: func(c *C) {
@@ -68,7 +70,7 @@ func awaitRevokedJWT(c *C, path, token, what string, since time.Time) refusal {
 	case a.Status == http.StatusUnauthorized && a.Code == "900901" && a.Description == revDescRevokedJWT && a.Message == revMsgInvalid:
 		return r
 	case a.Status == http.StatusUnauthorized && a.Code == "900901" && strings.HasPrefix(a.Description, revPrefixKeyValidation):
-		c.Failf("the gateway refused %s only through introspection at IS (%s), after %d ms: the token is not on its revoked-JWT list, so the Key Manager does not self-validate IS's JWTs (enableSelfValidationJWT=false?) and a revocation waits for the introspection cache (field-failures #4)",
+		c.Failf("the gateway refused %s only through introspection at IS (%s), after %d ms: the token is not on its revoked-JWT list, so the Key Manager does not self-validate IS's JWTs (enableSelfValidationJWT=false?) and a revocation waits for the introspection cache (wso2/product-apim integration-v2 is7-key-manager-integration-plan.md)",
 			what, a.String(), r.Elapsed.Milliseconds())
 	}
 	c.Failf("the gateway refused %s with %s, want HTTP 401, code 900901 (%s: %s) for a JWT on its revoked list",

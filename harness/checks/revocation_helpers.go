@@ -65,7 +65,7 @@ func expectActiveAtIS(c *C, token, what, why string) {
 // notificationDiagnosis says what kmconform can see of the path from IS's interceptor to API-M's
 // /internal/data/v1/notify — IS's applied token_revocation listener, the handler JAR in dropins, and the
 // line IS logs when a send fails (its only trace: the sender is fire-and-forget and ignores the HTTP
-// status, field-failures #3). It reads the products' files only where the target gives access to them.
+// status: apim-km-wso2is EventSender). It reads the products' files only where the target gives access to them.
 func notificationDiagnosis(c *C) string {
 	e := c.Env
 	n, err := containers.ByAlias(e.Nodes, containers.ISAlias)
@@ -87,7 +87,7 @@ func notificationDiagnosis(c *C) string {
 		}
 	}
 	if len(notes) == 0 {
-		return " — IS's listener, handler JAR and log show nothing wrong: either API-M dropped the event or the send failed without a trace (IS ignores the HTTP status of its notifications, field-failures #3)"
+		return " — IS's listener, handler JAR and log show nothing wrong: either API-M dropped the event or the send failed without a trace (IS ignores the HTTP status of its notifications, apim-km-wso2is EventSender)"
 	}
 	return " — " + strings.Join(notes, "; ")
 }

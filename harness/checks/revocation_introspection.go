@@ -20,19 +20,19 @@ import (
 
 func init() { register(revocationIntrospection) }
 
-// defaultTokenExpiry is API-M's default [apim.cache] token_expiry_time (api-manager-4.md §7).
+// defaultTokenExpiry is API-M's default [apim.cache] token_expiry_time (API-M docs: Configuring caching).
 const defaultTokenExpiry = 900 * time.Second
 
 // In introspection mode the gateway caches IS's answer by the full token, while IS's event for a JWT
 // application carries the jti: the notification cannot evict the entry, and a revoked token stays
-// accepted until the IntrospectionCache entry expires (api-manager-4.md §7; field-failures #4; WSO2's
+// accepted until the IntrospectionCache entry expires (WSO2's integration-v2 IS 7 plan; WSO2's
 // suite lowers the TTL to 15 s to test it). The check measures the refusal against that bound.
 var revocationIntrospection = &Check{
 	ID: "revocation.introspection-mode", Area: "revocation", Capability: "revocation.introspection", Level: MUST,
 	Title: "with a Key Manager that introspects (enableSelfValidationJWT=false), a JWT revoked at IS is refused by the gateway (401 900901) at the latest when its introspection-cache entry expires; the check states the bound",
 	Refs: []string{"RFC 7662 §2.2", "RFC 7009 §2", "API-M docs: Configuring caching (token_expiry_time)",
 		"wso2/product-apim integration-v2 is7-key-manager-integration-plan.md (introspection cache TTL; validation-mode overlay token_expiry_time = 15)",
-		"wso2/product-apim integration-v2 is7_introspection.feature", "field-failures #4"},
+		"wso2/product-apim integration-v2 is7_introspection.feature"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.IntrospectKM.Name},
 	Faults: []Proof{
 		{"gateway-introspection-ignores-inactive", "did not take IS's active:false as an invalid token"},

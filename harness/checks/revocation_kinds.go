@@ -19,14 +19,14 @@ func init() {
 	register(revocationOpaque, revocationRefreshPrevious, revocationPasswordChange, revocationRefreshTokenOnly)
 }
 
-// An opaque token has no jti: IS's event carries the token itself (identity-server-7.md §9), and API-M
-// evicts it from the gateway's caches (api-manager-4.md §7), after which the key-validation path asks IS
-// again and gets active:false.
+// An opaque token has no jti: IS's event carries the token itself (apim-km-wso2is TokenRevocationEvent), and
+// API-M evicts it from the gateway's caches (carbon-apimgt GatewayTokenRevocationMessageListener), after which
+// the key-validation path asks IS again and gets active:false.
 var revocationOpaque = &Check{
 	ID: "revocation.opaque.gateway", Area: "revocation", Capability: "revocation.opaque", Level: MUST,
 	Title: "an opaque (Default) token revoked at IS is inactive at IS and refused by the gateway (401 900901) within the revocation interval, before its introspection-cache entry could expire",
 	Refs: []string{"RFC 7009 §2", "RFC 7662 §2.2", "API-M docs: Token revocation (gateway cache eviction)",
-		"API-M docs: Provisioning out-of-band OAuth clients (map-keys)", "field-failures #1"},
+		"API-M docs: Provisioning out-of-band OAuth clients (map-keys)", "wso2/product-apim#11274"},
 	Fixtures: []string{fixture.OpaqueApp.Name},
 	Faults: []Proof{
 		{"no-jar", "the revocation notification did not reach API-M"},
@@ -50,8 +50,8 @@ var revocationOpaque = &Check{
 		if err := acceptedOn(c, e.APIPath, tok.AccessToken); err != nil {
 			why := ""
 			if slices.Contains(e.API.KeyManagers, "all") {
-				// api-manager-4.md §6 step 3: for an API open to every Key Manager the gateway elects the first
-				// one that can handle an opaque token, the Resident Key Manager first (field-failures #12).
+				// carbon-apimgt DefaultKeyValidationHandler: for an API open to every Key Manager the gateway elects
+				// the first one that can handle an opaque token, the Resident Key Manager first (api-manager#749, #4612).
 				why = fmt.Sprintf(": API %s is open to every Key Manager (keyManagers %v), and for an opaque token the gateway elects the first Key Manager that can handle it — the Resident Key Manager, which does not know IS's tokens (restrict the API to %s, or give the Key Managers token-handling rules)",
 					e.API.Name, e.API.KeyManagers, e.KeyManager.Name)
 			}
@@ -77,13 +77,13 @@ var revocationOpaque = &Check{
 	},
 }
 
-// identity-server-7.md §9 point 3: the refresh_token grant revokes the previous access token at IS and the
-// interceptor notifies it (onPostTokenRenewal) — missing in older interceptors (api-manager#2270).
+// apim-km-wso2is ApimOauthEventInterceptor.onPostTokenRenewal: the refresh_token grant revokes the previous
+// access token at IS and the interceptor notifies it (onPostTokenRenewal) — missing in older interceptors
+// (api-manager#2270).
 var revocationRefreshPrevious = &Check{
 	ID: "revocation.refresh.previous-token", Area: "revocation", Capability: "revocation.renewal", Level: MUST,
-	Title: "after a refresh_token grant the previous access token is inactive at IS and refused by the gateway within the revocation interval; the new one works",
-	Refs: []string{"RFC 6749 §6", "wso2-extensions/apim-km-wso2is ApimOauthEventInterceptor.onPostTokenRenewal", "wso2/api-manager#2270", "wso2/product-is#12205",
-		"field-failures #6"},
+	Title:    "after a refresh_token grant the previous access token is inactive at IS and refused by the gateway within the revocation interval; the new one works",
+	Refs:     []string{"RFC 6749 §6", "wso2-extensions/apim-km-wso2is ApimOauthEventInterceptor.onPostTokenRenewal", "wso2/api-manager#2270", "wso2/product-is#12205"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.ISUser.Name},
 	Faults: []Proof{
 		{"no-jar", "the revocation notification did not reach API-M"},
@@ -112,8 +112,8 @@ var revocationRefreshPrevious = &Check{
 	},
 }
 
-// identity-server-7.md §9 point 2: a password change revokes the user's tokens (OAuthUtil.revokeTokens)
-// and the interceptor notifies each (onPostTokenRevocationBySystem).
+// identity-inbound-auth-oauth IdentityOathEventListener: a password change revokes the user's tokens
+// (OAuthUtil.revokeTokens) and the interceptor notifies each (onPostTokenRevocationBySystem).
 var revocationPasswordChange = &Check{
 	ID: "revocation.password-change", Area: "revocation", Capability: "revocation.system", Level: MUST,
 	Title: "a user's token is inactive at IS after the user's password changes, and refused by the gateway within the revocation interval",
@@ -144,7 +144,8 @@ var revocationPasswordChange = &Check{
 	},
 }
 
-// identity-server-7.md §6 and §9 point 1: revoking a refresh token leaves its access token valid, and only
+// IS docs (revoke-tokens.md) and ApimOauthEventInterceptor.onPostTokenRevocationByClient: revoking a refresh
+// token leaves its access token valid, and only
 // an access-token revocation notifies API-M. Proving a negative needs a bound: a sentinel access token of
 // the same client is revoked right after; once the gateway refuses it, a notification sent before it would
 // have arrived too, and the access token must still work (and stay active at IS) for as long again.

@@ -21,7 +21,7 @@ var revocationSecretRegenerated = &Check{
 	Title: "an application's tokens survive regenerate-secret with the IS 7 Key Manager (the connector does not regenerate secrets at IS): IS introspection says active and the gateway accepts them",
 	Refs: []string{refDevportal + " (POST …/oauth-keys/{keyMappingId}/regenerate-secret)",
 		"wso2-extensions/apim-km-wso2is WSO2IS7KeyManager.getNewApplicationConsumerSecret (returns null, v2.0.2–v2.1.2)",
-		"RFC 7662 §2.2 (active)", "WSO2 IS7 suite §5: secret regeneration not covered by WSO2's own tests"},
+		"RFC 7662 §2.2 (active)", "wso2/product-apim integration-v2 IS 7 Key Manager features: secret regeneration not covered"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   []Proof{{"apim-regenerate-secret-not-at-is", "refused by IS"}},
 	Run: func(c *C) {
@@ -49,7 +49,7 @@ var revocationAppDeleted = &Check{
 	Title: "the tokens of a deleted application: IS introspection says inactive and the gateway refuses them (403 900908, or 401 900901) within the revocation interval",
 	Refs: []string{refDevportal + " (DELETE /applications/{applicationId})", refConnector + " deleteApplication (DCR DELETE)",
 		"RFC 7662 §2.2 (active false)", "API-M docs: gateway subscription validation (900908 Resource forbidden)",
-		"WSO2 IS7 suite §5: application deletion not covered by WSO2's own tests"},
+		"wso2/product-apim integration-v2 IS 7 Key Manager features: application deletion not covered"},
 	Fixtures: []string{fixture.LifecycleApp.Name},
 	Faults: []Proof{
 		{"apim-gateway-keeps-deleted-app", "still accepted"},

@@ -38,7 +38,8 @@ password = "${admin.password}"
 'header.X-WSO2-KEY-MANAGER' = "WSO2-IS"
 `
 
-// The diagnosis names each documented-block mistake of field-failures #1–#3 and nothing for the block itself.
+// The diagnosis names each documented-block mistake (header, listener type, credentials) and nothing for the
+// block itself.
 func TestListenerFindings(t *testing.T) {
 	if got := listenerFindings([]byte(documentedListener)); len(got) != 0 {
 		t.Errorf("the documented block: %v", got)

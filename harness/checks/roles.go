@@ -21,12 +21,12 @@ func init() {
 }
 
 // is7ScopeResource is the API resource where API-M's IS 7 connector (2.0.3+) keeps every scope
-// (identity-server-7.md §8 "API-M connector behaviour").
+// (apim-km-wso2is WSO2IS7KeyManager.registerWSO2IS7Scopes, WSO2IS7APIResourceManagementClient).
 const is7ScopeResource = "User-defined-oauth2-resource"
 
 // legacyScopes says whether the cell's connector registers scopes with IS's legacy OAuth2 scopes API:
-// the documentation differs per connector version (api-manager-4.md §2.2 "Scopes": 2.0.2, API-M 4.3.0 GA,
-// uses the scope management endpoint; from 2.0.3 scopes go to the API resource User-defined-oauth2-resource).
+// the connector differs per version (apim-km-wso2is WSO2IS7KeyManager: v2.0.2, API-M 4.3.0 GA, uses the
+// scope management endpoint; from v2.0.3 scopes go to the API resource User-defined-oauth2-resource).
 func legacyScopes(c *C) bool {
 	v, err := semver.NewVersion(c.Env.Cell.APIM.Connector)
 	c.NoErr(err, "read the connector version of API-M %s from the matrix", c.Env.Cell.APIM.Version)
@@ -57,14 +57,15 @@ func scopeIsAPIResourceScope(c *C, name string) bool {
 func shortID() string { return strings.ReplaceAll(uuid.NewString()[:8], "-", "") }
 
 // API-M 4.5+ (connector 2.0.4+) with "Create roles in WSO2 Identity Server 7": a role bound to a scope that
-// IS lacks is created there, PRIMARY role X as system_primary_X and Internal/X as X (api-manager-4.md §8;
-// identity-server-7.md §8; KM@v2.0.4 getWSO2IS7RoleName). WSO2's own suite: is7_role_creation.feature.
+// IS lacks is created there, PRIMARY role X as system_primary_X and Internal/X as X (API-M 4.4 docs, Role
+// Creation; apim-km-wso2is v2.0.4 getWSO2IS7RoleName). WSO2's own suite: is7_role_creation.feature.
 var rolesCreatedInIS = &Check{
 	ID: "roles.created-in-is", Area: "roles", Capability: "roles.creation", Level: MUST,
 	Title: "with enable_roles_creation, API-M roles bound to a shared scope are created in IS as system_primary_<role> and <role> for Internal/<role>, holding the scope",
 	Refs: []string{"API-M docs: Configure WSO2 IS 7 as a Key Manager (Create roles in WSO2 Identity Server 7)",
-		"api-manager-4.md §2.2 (enable_roles_creation read only as a JSON boolean), §8 (role naming)", "identity-server-7.md §8 (roles v2; system_ prefix)",
-		"field-failures #17 (wso2/api-manager#3221, #3310, #3866; wso2/product-is#21545)", "wso2/product-apim integration-v2 is7_role_creation.feature"},
+		"wso2-extensions/apim-km-wso2is v2.0.4 WSO2IS7KeyManager.java (loadConfiguration: enable_roles_creation read only as a JSON boolean; getWSO2IS7RoleName: role naming)",
+		"wso2/docs-is apis/restapis/roles-v2.yaml (roles v2)", "wso2/carbon-identity-framework#6188 (system_ prefix)",
+		"wso2/api-manager#3221, #3310, #3866; wso2/product-is#21545", "wso2/product-apim integration-v2 is7_role_creation.feature"},
 	Faults: []Proof{
 		{"connector-roles-under-apim-name", "under its API-M name"},
 		{"roles-creation-as-string", "enable_roles_creation"},
@@ -93,7 +94,7 @@ var rolesCreatedInIS = &Check{
 		c.NoErr(err, "create a shared scope bound to roles %s and %s", roles[0].apim, roles[1].apim)
 		c.Defer(func(ctx context.Context) error { return e.APIM.DeleteSharedScope(ctx, scope.ID) })
 		// The connector creates the roles while API-M handles the request (registerScope →
-		// createWSO2IS7RoleToScopeBindings, KM@v2.0.4), so they exist once API-M has answered 201.
+		// createWSO2IS7RoleToScopeBindings, apim-km-wso2is v2.0.4), so they exist once API-M has answered 201.
 		m := []string{}
 		for _, r := range roles {
 			found, err := e.IS.FindRole(c.ctx, r.is)
@@ -139,12 +140,13 @@ var rolesCreatedInIS = &Check{
 	},
 }
 
-// API-M registers every scope an API uses and every shared scope at each IS Key Manager (api-manager-4.md
-// §2.2 "Scopes"; identity-server-7.md §8): IS can grant only scopes it knows.
+// API-M registers every scope an API uses and every shared scope at each IS Key Manager (apim-km-wso2is
+// WSO2IS7KeyManager.registerScope; identity-api-server APIResources.yaml): IS can grant only scopes it knows.
 var rolesScopesRegistered = &Check{
 	ID: "roles.scopes-registered", Area: "roles", Capability: "scopes.registration", Level: MUST,
 	Title: "an API's scope and a shared scope are registered at IS (legacy scopes API with connector 2.0.2, API resource User-defined-oauth2-resource from 2.0.3)",
-	Refs: []string{"api-manager-4.md §2.2 (Scopes: 2.0.2 scope management endpoint; 2.0.3+ API resources)", "identity-server-7.md §8 (scopes, API resources)",
+	Refs: []string{"wso2-extensions/apim-km-wso2is v2.0.2, v2.0.3 WSO2IS7KeyManager.java (scopes: 2.0.2 scope management endpoint; 2.0.3+ API resources)",
+		"wso2/identity-api-server APIResources.yaml (API resources and their scopes)",
 		"API-M docs: Configure WSO2 IS 7 as a Key Manager (Scope Management Endpoint)"},
 	Faults: []Proof{{"connector-skips-scope-registration", "is not registered at IS"}},
 	Run: func(c *C) {
@@ -175,9 +177,9 @@ var rolesScopesRegistered = &Check{
 var rolesScopeEnforced = &Check{
 	ID: "roles.scope-enforced", Area: "roles", Capability: "roles.rbac", Level: MUST,
 	Title: "a scope-protected resource accepts a user holding an IS role with the scope and refuses a user without it with 403 900910",
-	Refs: []string{"RFC 6749 §3.3 (scope)", "api-manager-4.md §6 (scope validation → 900910)",
-		"identity-server-7.md §8 (roles v2 permissions), §10 (authorize_all_scopes; user tokens need a role holding the scope)",
-		"field-failures #16 (wso2/docs-apim#8009, wso2/api-manager#2937)", "wso2/product-apim integration-v2 is7_role_enforcement.feature"},
+	Refs: []string{"RFC 6749 §3.3 (scope)", "wso2/carbon-apimgt v9.30.67 APISecurityConstants.java (scope validation → 900910)",
+		"wso2/docs-is apis/restapis/roles-v2.yaml (role permissions)", "wso2/carbon-identity-framework#5814 (authorize_all_scopes; user tokens still need a role holding the scope)",
+		"wso2/docs-apim#8009", "wso2/api-manager#2937", "wso2/product-apim integration-v2 is7_role_enforcement.feature"},
 	Fixtures: []string{fixture.ScopeProtectedAPI.Name},
 	Faults: []Proof{
 		{"gateway-skips-scope-validation", "the gateway does not validate scopes"},
@@ -225,13 +227,13 @@ var rolesScopeEnforced = &Check{
 	},
 }
 
-// field-failures #18: a shared scope needs no description (publisher-api-v4.yaml Scope: only name is
+// wso2/api-manager#4064: a shared scope needs no description (publisher-api-v4.yaml Scope: only name is
 // required).
 var rolesSharedScopeNoDescription = &Check{
 	ID: "roles.shared-scope-no-description", Area: "roles", Capability: "scopes.shared", Level: MUST,
 	Title: "a shared scope without a description is created (201) and registered at IS",
-	Refs: []string{"API-M publisher REST API v4: POST /scopes (Scope: name required)", "field-failures #18 (wso2/api-manager#4064, apim-km-wso2is 6df2bdf)",
-		"api-manager-4.md §2.2 (Scopes)"},
+	Refs: []string{"API-M publisher REST API v4: POST /scopes (Scope: name required)", "wso2/api-manager#4064", "apim-km-wso2is 6df2bdf",
+		"wso2-extensions/apim-km-wso2is WSO2IS7KeyManager.registerScope (shared scopes registered at IS)"},
 	Faults: []Proof{{"apim-shared-scope-requires-description", "refused a shared scope without a description"}},
 	Run: func(c *C) {
 		e := c.Env
@@ -253,7 +255,7 @@ var rolesSharedScopeNoDescription = &Check{
 var rolesSharedScopeNoDescriptionInAPI = &Check{
 	ID: "roles.shared-scope-no-description-in-api", Area: "roles", Capability: "scopes.shared-in-api", Level: MUST,
 	Title: "an API can be updated to require a shared scope that has no description",
-	Refs: []string{"API-M publisher REST API v4: PUT /apis/{apiId}", "field-failures #18 (wso2/api-manager#4064)",
+	Refs: []string{"API-M publisher REST API v4: PUT /apis/{apiId}", "wso2/api-manager#4064",
 		"apim-km-wso2is 89b0b4c (WSO2IS7KeyManager.getScopeByName: missing description)"},
 	Faults: []Proof{{"apim-shared-scope-requires-description", "refused a shared scope without a description"}},
 	Run: func(c *C) {
@@ -289,7 +291,7 @@ func createScopeWithoutDescription(c *C) *wso2am.Scope {
 	id := shortID()
 	scope, err := e.APIM.CreateSharedScope(c.ctx, wso2am.Scope{Name: "kmconform_nodesc_" + id, DisplayName: "kmconform no description " + id})
 	if err != nil {
-		c.Failf("API-M refused a shared scope without a description: %v (a description is optional, field-failures #18)", err)
+		c.Failf("API-M refused a shared scope without a description: %v (a description is optional, wso2/api-manager#4064)", err)
 	}
 	c.Defer(func(ctx context.Context) error { return e.APIM.DeleteSharedScope(ctx, scope.ID) })
 	return scope

@@ -40,7 +40,8 @@ var setupDeploymentTOML = &Check{
 	ID: "setup.deployment-toml", Area: "setup", Capability: "setup.deployment-toml", Level: MUST, Files: true,
 	Title: "each product's applied deployment.toml holds the documented blocks with the documented values, under its in-network hostname",
 	Refs: []string{refIS7Page, refRoleCreate, "wso2/product-is#21545 (allow_system_prefix_for_role)",
-		"field-failures #1 (header.X-WSO2-KEY-MANAGER), #2 (listener type), #14, #17"},
+		"wso2/product-apim#11274 (header.X-WSO2-KEY-MANAGER)", refIV2Overlay + " (listener type)",
+		"wso2/docs-apim#9387 (/scim2/Me)", "wso2/api-manager#3221 (system_ role names)"},
 	Faults: []Proof{
 		{"notify-header-wso2-is-7", `'header.X-WSO2-KEY-MANAGER' = "WSO2-IS-7"`},
 		{"notify-header-km-name", `'header.X-WSO2-KEY-MANAGER' = "kmconform-is7"`},
@@ -89,7 +90,7 @@ var setupRevocationListener = &Check{
 	ID: "setup.revocation-listener", Area: "setup", Capability: "setup.revocation-listener", Level: MUST,
 	Title: "IS's token_revocation listener is in effect: its notification of a revoked token reaches API-M's WSO2-IS event handler, which makes the gateway refuse the token",
 	Refs: []string{refIS7Page, "carbon-apimgt NotificationEventService (X-WSO2-KEY-MANAGER selects the event handler; an unknown value is a silent 200)",
-		"field-failures #1, #2", "wso2/product-apim#11274"},
+		refIV2Overlay + " (header and listener type)", "wso2/product-apim#11274"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults: []Proof{
 		{"notify-header-wso2-is-7", `'header.X-WSO2-KEY-MANAGER' = "WSO2-IS-7"`},
@@ -185,8 +186,8 @@ var setupAuthorizeAllScopes = &Check{
 var setupSCIMMeAccess = &Check{
 	ID: "setup.scim2-me-access", Area: "setup", Capability: "toml.scim2-me-access", Level: MUST,
 	Title: "the /scim2/Me access-control rule is in effect: a user token without extra scopes reads /scim2/Me with 200",
-	Refs: []string{refIS7Page + " ([[resource.access_control]] for /scim2/Me)", "field-failures #14",
-		"WSO2 IS 7 suite: is7_token_validation.feature (UserInfo through /scim2/Me)"},
+	Refs: []string{refIS7Page + " ([[resource.access_control]] for /scim2/Me)", "wso2/docs-apim#9387–#9389",
+		"wso2/product-apim integration-v2 is7_token_validation.feature (UserInfo through /scim2/Me)"},
 	Faults: []Proof{{"no-scim2-me-rule", "rule is not in effect"}},
 	Run: func(c *C) {
 		e := c.Env
@@ -208,8 +209,8 @@ var setupSCIMMeAccess = &Check{
 var setupSystemRolePrefix = &Check{
 	ID: "setup.system-role-prefix", Area: "setup", Capability: "toml.system-role-prefix", Level: MUST,
 	Title: "[role_mgt] allow_system_prefix_for_role is in effect: IS creates a system_primary_<role> role, as the connector names API-M's PRIMARY roles",
-	Refs: []string{refRoleCreate, "field-failures #17", "wso2/product-is#21545",
-		"wso2/api-manager#3221"},
+	Refs: []string{refRoleCreate, "wso2/product-is#21545",
+		"wso2/api-manager#3221, #3310, #3866"},
 	Faults: []Proof{{"no-system-role-prefix", "allow_system_prefix_for_role is not in effect"}},
 	Run: func(c *C) {
 		e := c.Env
@@ -229,8 +230,8 @@ var setupTrustAPIMToIS = &Check{
 	ID: "setup.trust.apim-to-is", Area: "setup", Capability: "setup.trust", Level: MUST,
 	Title: "API-M trusts IS under its in-network name: API-M's Key Manager discover call reads IS's discovery document over TLS and maps its endpoints",
 	Refs: []string{refIS7Page + " (Before you begin: import each product's certificate into the other's trust store)",
-		"carbon-apimgt KeyManagersApiServiceImpl.keyManagersDiscoverPost", "field-failures #24",
-		"WSO2 IS 7 suite: is7_wellknown_discovery.feature"},
+		"carbon-apimgt KeyManagersApiServiceImpl.keyManagersDiscoverPost", refIV2Plan + " (TLS names and trust)",
+		"wso2/product-apim integration-v2 is7_wellknown_discovery.feature"},
 	Faults: []Proof{{"no-trust", "API-M does not trust IS"}},
 	Run: func(c *C) {
 		e := c.Env
@@ -272,7 +273,7 @@ var setupTrustAPIMToIS = &Check{
 			c.Failf("API-M read IS's discovery document over TLS but mapped it wrongly: %s", strings.Join(wrong, "; "))
 		}
 		if v.UserInfoEndpoint != "" && v.UserInfoEndpoint == want.UserinfoEndpoint {
-			c.Logf("the import fills UserInfo with %s: the documentation asks for /scim2/Me instead (field-failures #14)", v.UserInfoEndpoint)
+			c.Logf("the import fills UserInfo with %s: the documentation asks for /scim2/Me instead (wso2/docs-apim#9387)", v.UserInfoEndpoint)
 		}
 	},
 }
@@ -281,7 +282,7 @@ var setupTrustISToAPIM = &Check{
 	ID: "setup.trust.is-to-apim", Area: "setup", Capability: "setup.trust", Level: MUST,
 	Title: "IS trusts API-M under its in-network name: IS's revocation notification reaches API-M over TLS",
 	Refs: []string{refIS7Page + " (Before you begin: import each product's certificate into the other's trust store)",
-		"apim-km-wso2is 2.x EventSender (IS's trust store, host name verified)", "field-failures #3, #24"},
+		"apim-km-wso2is 2.x EventSender (IS's trust store, host name verified)", refIV2Plan + " (TLS names and trust)"},
 	Fixtures: []string{fixture.ISApp.Name},
 	Faults:   []Proof{{"is-no-trust", "IS does not trust API-M"}},
 	Run: func(c *C) {
@@ -301,7 +302,7 @@ var setupTrustISToAPIM = &Check{
 var setupTrustStores = &Check{
 	ID: "setup.trust.stores", Area: "setup", Capability: "setup.trust", Level: MUST, Files: true,
 	Title: "each product's trust store (read from the node) verifies the other's and its own served TLS certificate for the in-network names",
-	Refs: []string{refIS7Page + " (Before you begin)", "field-failures #24 (each server trusts its own new TLS certificate; CN/SAN match the in-network name)",
+	Refs: []string{refIS7Page + " (Before you begin)", refIV2Plan + " (each server trusts its own new TLS certificate; CN/SAN match the in-network name)",
 		"WSO2 docs: Importing certificates to the truststore"},
 	Faults: []Proof{
 		{"no-trust", "API-M does not trust IS"},
@@ -323,8 +324,8 @@ var setupTrustStores = &Check{
 var setupKeyManagerRegistration = &Check{
 	ID: "setup.keymanager-registration", Area: "setup", Capability: "setup.keymanager-registration", Level: MUST,
 	Title: "the registered Key Manager holds the documented endpoints, grant types, JWKS certificate and connector configuration of the API-M release, and they agree with IS's discovery document",
-	Refs: []string{refIS7Table, "apim-km-wso2is WSO2IS7ConnectorConfiguration (connector keys per version)", "field-failures #14 (UserInfo from the well-known import)",
-		"wso2/docs-apim#9387", "WSO2 IS 7 suite: is7_wellknown_discovery.feature"},
+	Refs: []string{refIS7Table, "apim-km-wso2is WSO2IS7ConnectorConfiguration (connector keys per version)", "wso2/docs-apim#9387–#9389 (UserInfo from the well-known import)",
+		"wso2/product-apim integration-v2 is7_wellknown_discovery.feature"},
 	Faults: []Proof{
 		{"userinfo-from-discovery", "UserInfo is registered as IS discovery's userinfo_endpoint"},
 		{"roles-endpoint-v1", "connector key is7_roles_endpoint"},

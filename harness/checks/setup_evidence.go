@@ -109,7 +109,7 @@ func listenerProblems(is map[string]any) []string {
 	}
 	var out []string
 	if l["type"] != plan.ListenerType {
-		out = append(out, fmt.Sprintf("the token_revocation listener's type is %q, not %q: IS enables the interceptor only under the documented type, so it never fires (field-failures #2)", l["type"], plan.ListenerType))
+		out = append(out, fmt.Sprintf("the token_revocation listener's type is %q, not %q: IS enables the interceptor only under the documented type, so it never fires (wso2/product-apim integration-v2 is7/deployment-overlay.toml)", l["type"], plan.ListenerType))
 	}
 	if l["name"] != plan.ListenerClass {
 		out = append(out, fmt.Sprintf("the token_revocation listener's name is %q, not %q", l["name"], plan.ListenerClass))
@@ -122,7 +122,7 @@ func listenerProblems(is map[string]any) []string {
 		out = append(out, fmt.Sprintf("notification_endpoint is %q, not API-M's %s under its in-network name", ep, plan.NotifyEndpoint))
 	}
 	if h := props["header.X-WSO2-KEY-MANAGER"]; h != plan.NotifyHeader {
-		out = append(out, fmt.Sprintf(`'header.X-WSO2-KEY-MANAGER' = %q, not %q: API-M's /internal/data/v1/notify has no event handler of that type and answers 200 without acting on the revocation (field-failures #1)`, h, plan.NotifyHeader))
+		out = append(out, fmt.Sprintf(`'header.X-WSO2-KEY-MANAGER' = %q, not %q: API-M's /internal/data/v1/notify has no event handler of that type and answers 200 without acting on the revocation (wso2/product-apim#11274)`, h, plan.NotifyHeader))
 	}
 	if props["username"] == nil || props["password"] == nil {
 		out = append(out, "the listener lacks username or password: the handler then sends nothing (its EventSender fails before sending)")
@@ -262,7 +262,7 @@ type trustPair struct {
 }
 
 // trustPairs: API-M calls IS (DCR, JWKS, introspection, discover) and itself (gateway, internal APIs);
-// IS posts notifications to API-M and calls its own REST APIs by its hostname (field-failures #24).
+// IS posts notifications to API-M and calls its own REST APIs by its hostname (WSO2's integration-v2 IS 7 plan).
 func trustPairs(c *C) []trustPair {
 	e := c.Env
 	return []trustPair{

@@ -40,7 +40,7 @@ func renderedIS(t *testing.T, faultNames ...string) map[string]any {
 }
 
 // The documented block reads back clean; each listener or access-rule fault is named with the words the
-// setup.deployment-toml check declares for it (field-failures #1, #2).
+// setup.deployment-toml check declares for it (the notify header and the listener type).
 func TestAppliedBlockProblemsNameEachFault(t *testing.T) {
 	doc := renderedIS(t)
 	if p := append(listenerProblems(doc), scimMeRuleProblems(doc)...); len(p) > 0 {
@@ -85,8 +85,8 @@ func TestHandlerBundleLine(t *testing.T) {
 	}
 }
 
-// Connector configuration per API-M version (api-manager-4.md §2.2): required keys, documented values, the
-// Authentication block from 4.6.
+// Connector configuration per API-M version (apim-km-wso2is WSO2IS7ConnectorConfiguration): required keys,
+// documented values, the Authentication block from 4.6.
 func TestConnectorProblems(t *testing.T) {
 	m := defaultMatrix(t)
 	for _, am := range m.APIManager {

@@ -23,10 +23,10 @@ import (
 
 func init() { register(validationSelfJWT, validationIntrospection, validationPEM) }
 
-// The gateway's refusal of a JWT whose signature does not verify (api-manager-4.md §6 table).
+// The gateway's refusal of a JWT whose signature does not verify (carbon-apimgt APISecurityConstants).
 const valDescInvalidCreds = "Invalid Credentials. Make sure you have provided the correct security credentials"
 
-// api-manager-4.md §2.1, §6 step 2: registered with enableSelfValidationJWT=true (the default) and IS's
+// carbon-apimgt admin-api.yaml, JWTValidator: registered with enableSelfValidationJWT=true (the default) and IS's
 // JWKS, the gateway validates IS's JWTs itself — signature by the JWKS key of the token's kid.
 var validationSelfJWT = &Check{
 	ID: "validation.self-validated", Area: "validation", Capability: "validation.jwks", Level: MUST,
@@ -59,14 +59,14 @@ var validationSelfJWT = &Check{
 	},
 }
 
-// api-manager-4.md §6 step 3: with enableSelfValidationJWT=false the Key Manager has no JWT validator, so
-// the gateway validates IS's JWTs by introspection at IS (WSO2 suite row 22; field-failures #4).
+// carbon-apimgt KeyManagerHolder.getJWTValidator: with enableSelfValidationJWT=false the Key Manager has no
+// JWT validator, so the gateway validates IS's JWTs by introspection at IS (WSO2 suite row 22).
 var validationIntrospection = &Check{
 	ID: "validation.introspection", Area: "validation", Capability: "validation.introspection", Level: MUST,
 	Title: "IS registered for introspection (enableSelfValidationJWT=false) is stored so; the gateway accepts an IS token and refuses one IS says is inactive through introspection (401 900901)",
 	Refs: []string{"RFC 7662 §2.2", "API-M docs: Configure WSO2 IS 7 as a Key Manager (Self validate JWT off: token introspection)",
 		"wso2-extensions/apim-km-wso2is WSO2IS7KeyManager.getTokenMetaData (active:false → 900901)",
-		"wso2/product-apim integration-v2 is7_introspection.feature", "field-failures #4"},
+		"wso2/product-apim integration-v2 is7_introspection.feature"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.IntrospectKM.Name},
 	Faults: []Proof{
 		{"gateway-introspection-ignores-inactive", "did not take IS's active:false as an invalid token"},
@@ -104,14 +104,16 @@ var validationIntrospection = &Check{
 	},
 }
 
-// api-manager-4.md §2.1: a Key Manager can carry a PEM certificate instead of a JWKS URL; it must be IS's
-// token-signing certificate, not its TLS certificate (field-failures #24; WSO2 suite rows 24, 51).
+// carbon-apimgt admin-api.yaml (certificates PEM): a Key Manager can carry a PEM certificate instead of a JWKS
+// URL; it must be IS's token-signing certificate, not its TLS certificate (WSO2's integration-v2 IS 7 plan;
+// WSO2 suite rows 24, 51).
 var validationPEM = &Check{
 	ID: "validation.pem", Area: "validation", Capability: "validation.pem", Level: MUST,
 	Title: "IS registered with its signing certificate as PEM (read from IS's JWKS x5c) is stored so; the gateway accepts an IS token, refuses one signed by another key (401 900901), and follows a certificate rotation",
 	Refs: []string{"RFC 7515 §5.2", "RFC 7517 §4.7 (x5c)", "API-M docs: Configure WSO2 IS 7 as a Key Manager (Certificate Type PEM)",
 		"wso2/carbon-apimgt APIUtil.retrieveCertificateFromURLEncodedContent (PEM value)",
-		"wso2/product-apim integration-v2 is7_pem_validation.feature, key_manager_config.feature (PEM)", "field-failures #24"},
+		"wso2/product-apim integration-v2 is7_pem_validation.feature, key_manager_config.feature (PEM)",
+		refIV2Plan + " (the token-signing certificate, not the TLS certificate)"},
 	Fixtures: []string{fixture.ISApp.Name, fixture.PEMKM.Name},
 	Faults: []Proof{
 		{"gateway-pem-accepts-any-signature", "accepted a token signed by another key"},
@@ -131,7 +133,7 @@ var validationPEM = &Check{
 		if err := acceptedOn(c, m.APIPath, tok.AccessToken); err != nil {
 			cause := "the registered certificate is IS's signing certificate, yet the gateway does not verify IS's signature with it"
 			if !m.Certificate.Equal(m.SigningCert) {
-				cause = fmt.Sprintf("the registered certificate (%s) is not the token-signing certificate IS publishes in its JWKS x5c (%s) — is it IS's TLS certificate? (field-failures #24)",
+				cause = fmt.Sprintf("the registered certificate (%s) is not the token-signing certificate IS publishes in its JWKS x5c (%s) — is it IS's TLS certificate? (wso2/product-apim integration-v2 is7-key-manager-integration-plan.md)",
 					describeCert(m.Certificate), describeCert(m.SigningCert))
 			}
 			c.Failf("the gateway did not accept IS's token on an API restricted to Key Manager %s in PEM mode (%v): %s", m.KeyManager.Name, err, cause)

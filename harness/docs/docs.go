@@ -135,7 +135,7 @@ type field struct {
 
 // fields lists the documented values in the page's order. UserInfo and the scope endpoint have no served
 // counterpart: discovery's userinfo_endpoint (/oauth2/userinfo) is exactly the value the page tells users
-// not to register (field-failures #14), and the scope endpoint is not in discovery.
+// not to register (wso2/docs-apim#9387), and the scope endpoint is not in discovery.
 var fields = []field{
 	{"wellKnownEndpoint", func(e *Endpoints) string { return e.WellKnownEndpoint },
 		func(k *wso2am.KeyManager) string { return k.WellKnownEndpoint },

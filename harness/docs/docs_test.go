@@ -11,7 +11,7 @@ import (
 
 const base = "https://wso2is:9443"
 
-// served is IS 7's discovery document under the in-network name (identity-server-7.md §3).
+// served is IS 7's discovery document under the in-network name (product-is OIDCDiscoveryTestCase).
 func served() *wso2is.Discovery {
 	return &wso2is.Discovery{
 		Issuer:                base + "/oauth2/token",

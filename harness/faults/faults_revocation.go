@@ -10,11 +10,11 @@ func init() { register(revocationFaults...) }
 
 // revocationFaults are the faults of the revocation checks (area revocation).
 var revocationFaults = []Fault{
-	// Setup faults: the revocation mistakes field-failures.md lists.
+	// Setup faults: revocation mistakes users report (wso2/product-apim#11274, apim-km-wso2is EventSender).
 	// notify-header-wso2-is-7, listener-type-oauth-event-interceptor and is-no-trust, which the revocation
 	// checks also declare, live with the setup faults (faults_setup.go).
 	{Name: "notify-wrong-port", Kind: Setup,
-		Doc: "points notification_endpoint at port 9444 (the documentation's IS port) instead of API-M's 9443, where nothing listens (field-failures #3)",
+		Doc: "points notification_endpoint at port 9444 (the documentation's IS port) instead of API-M's 9443, where nothing listens and IS only logs the failure (apim-km-wso2is 2.x EventSender.java)",
 		apply: func(p *plan.Plan) {
 			p.IS.NotifyEndpoint = strings.Replace(plan.NotifyEndpoint, ":9443/", ":9444/", 1)
 		}},

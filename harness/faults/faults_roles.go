@@ -6,8 +6,8 @@ func init() { register(rolesFaults...) }
 
 // rolesFaults are the roles-and-scopes area's faults.
 var rolesFaults = []Fault{
-	// Setup fault: the checkbox set over REST with a string, which the connector does not read (api-manager-4.md
-	// §2.2: enable_roles_creation is read only as a JSON Boolean).
+	// Setup fault: the checkbox set over REST with a string, which the connector does not read (apim-km-wso2is
+	// v2.0.4 WSO2IS7KeyManager.loadConfiguration: enable_roles_creation is read only as a JSON Boolean).
 	{Name: "roles-creation-as-string", Kind: Setup,
 		Doc: "registers the Key Manager with enable_roles_creation as the string \"true\" instead of the JSON boolean true",
 		apply: func(p *plan.Plan) {

@@ -4,7 +4,8 @@ import (
 	"github.com/kmconform/kmconform/harness/plan"
 )
 
-// Values users commonly write instead of the documented ones (field-failures #1, #2, #14).
+// Values users commonly write instead of the documented ones (wso2/product-apim#11274; the listener type in
+// wso2/product-apim integration-v2 is7/deployment-overlay.toml; wso2/docs-apim#9387).
 const (
 	// NotifyHeaderConnectorType is the Key Manager connector's type, which API-M has no event handler for.
 	NotifyHeaderConnectorType = "WSO2-IS-7"

@@ -13,7 +13,7 @@ var validationFaults = []Fault{
 			p.KeyManager.AdditionalProperties["self_validate_jwt"] = false
 		}},
 	{Name: "pem-tls-certificate", Kind: Setup,
-		Doc:   "registers IS's TLS certificate instead of its token-signing certificate for a Key Manager in PEM mode (field-failures #24)",
+		Doc:   "registers IS's TLS certificate instead of its token-signing certificate for a Key Manager in PEM mode (wso2/product-apim integration-v2 is7-key-manager-integration-plan.md)",
 		apply: func(p *plan.Plan) { p.PEMCertificate = plan.PEMFromTLS }},
 
 	{Name: "gateway-introspection-ignores-inactive", Kind: Product, Product: "apim",

@@ -20,15 +20,15 @@ type Interval struct {
 // the integration-v2 suite) and are generous enough for the official images on a 2-core machine.
 const (
 	ISReady            = "is-ready"            // IS discovery answers 200 (WSO2 Helm: up to 210 s)
-	APIMReady          = "apim-ready"          // API-M startup health check answers 200 (WSO2 IV2: 300 s)
+	APIMReady          = "apim-ready"          // API-M startup health check answers 200 (WSO2 integration-v2: 300 s)
 	BackendReady       = "backend-ready"       // the echo backend accepts connections
 	ProcessStop        = "process-stop"        // a stopped node exits after SIGTERM before it is killed
 	HTTPRequest        = "http-request"        // one HTTP request to a product
 	SetupRetry         = "setup-retry"         // transient setup errors (DCR not yet deployed, revision 500s)
 	GatewayPropagation = "gateway-propagation" // a newly deployed API or subscription reaches the gateway
-	Revocation         = "revocation"          // a revoked token is refused by the gateway (WSO2 IV2 polls 30 s)
+	Revocation         = "revocation"          // a revoked token is refused by the gateway (WSO2 integration-v2 polls 30 s)
 	// TokenExpiry is how long after a token's exp the gateway may still accept it: its timestamp skew and a
-	// margin. UNCONFIRMED (api-manager-4.md §6 says "with timestamp skew" only): the gateway reads
+	// margin. UNCONFIRMED (carbon-apimgt JWTValidator checks "with timestamp skew" only): the gateway reads
 	// identity.xml TimestampSkew, 300 s by default per WSO2's token documentation.
 	TokenExpiry = "token-expiry"
 )

@@ -4,8 +4,9 @@ package plan
 // setup: the identity provider IS trusts for jwt-bearer, saml2-bearer and token exchange, and the Key
 // Manager through which API-M trusts IS's tokens for its own token-exchange grant.
 type Grants struct {
-	// IdPAlias registers the assertion identity provider with IS's token endpoint as its alias ("Token
-	// Endpoint alias"), which IS requires among an assertion's audiences (identity-server-7.md §4).
+	// IdPAlias registers the assertion identity provider with IS's token endpoint as its alias ("Token Endpoint
+	// alias"), which IS requires among an assertion's audiences (identity-oauth2-grant-jwt
+	// JWTBearerGrantHandler).
 	IdPAlias bool
 	// ExchangeTokenType is the tokenType of the Key Manager registered for API-M's token exchange: API-M
 	// creates the trusted identity provider only for EXCHANGED or BOTH (API-M admin API, KeyManager.tokenType).

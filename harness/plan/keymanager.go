@@ -31,13 +31,13 @@ func KeyManagerPayload(am matrix.APIM, issuer string) *wso2am.KeyManager {
 		props["Authentication"] = "BasicAuth"
 	}
 	if am.RolesCreation {
-		// "Create roles in WSO2 Identity Server 7" (DOC-4.4, from 4.4.0.5; connector 2.0.4+): on, as in WSO2's own
+		// "Create roles in WSO2 Identity Server 7" (API-M 4.4 docs, from 4.4.0.5; connector 2.0.4+): on, as in WSO2's own
 		// known-good payload (integration-v2 wso2is7.json) and as the IS side of the documented setup assumes
-		// ([role_mgt] allow_system_prefix_for_role "for role creation", api-manager-4.md §7). Only the Key
+		// ([role_mgt] allow_system_prefix_for_role "for role creation", API-M 4.4 docs). Only the Key
 		// Manager registered for IS's issuer can create the roles: API-M registers a scope at a Key Manager
 		// only when that Key Manager does not have it yet, so a second registration on the same IS would never
 		// see a new scope (carbon-apimgt APIProviderImpl, isScopeExists before registerScope).
-		// The connector reads this flag only as a JSON boolean (api-manager-4.md §2.2).
+		// The connector reads this flag only as a JSON boolean (apim-km-wso2is v2.0.4 loadConfiguration).
 		props["enable_roles_creation"] = true
 	}
 	return &wso2am.KeyManager{

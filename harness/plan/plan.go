@@ -92,7 +92,7 @@ type APIMBlock struct {
 	TLSKeyStore, StoreType, StorePassword string
 	// TokenExpiryTime is [apim.cache] token_expiry_time in seconds, the TTL of the gateway's
 	// IntrospectionCache (API-M default 900 s). It bounds how long an introspected token stays accepted
-	// after IS revoked it (field-failures #4); kmconform sets it so that the introspection-mode checks
+	// after IS revoked it (WSO2's integration-v2 IS 7 plan); kmconform sets it so that the introspection-mode checks
 	// finish (WSO2's own validation-mode suite sets 15). 0 leaves API-M's default.
 	TokenExpiryTime int
 	// TokenExchangeDisabled turns API-M's token-exchange grant off ([oauth.grant_type.token_exchange]
@@ -130,7 +130,7 @@ type Plan struct {
 	AppGrantTypes []string
 	// PEMCertificate is which IS certificate a Key Manager registered with a PEM certificate instead of a
 	// JWKS gets (validation checks): "" the token-signing certificate IS publishes in its JWKS x5c (the
-	// documented one), PEMFromTLS the TLS certificate IS serves on 9443 (field-failures #24).
+	// documented one), PEMFromTLS the TLS certificate IS serves on 9443 (the wrong one).
 	PEMCertificate string
 	// Grants is how the grants checks' fixtures set up identity providers and the token-exchange Key
 	// Manager (grants.go).

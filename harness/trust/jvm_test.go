@@ -5,7 +5,7 @@ package trust
 // each store with KeyStore.getInstance(type), serves TLS from the private-key entry named by the alias,
 // and connects a client that trusts only the trust store and verifies the host name ("HTTPS").
 //
-// Which JDK each product runs (identity-server-7.md §1, api-manager-4.md §1, the official images'
+// Which JDK each product runs (wso2/docker-is and wso2/docker-apim Dockerfiles, the official images'
 // Temurin builds): IS 7.0.0 JDK 11; IS 7.1.0+ JDK 21; API-M 4.3.0 JDK 17; API-M 4.4.0+ JDK 21.
 // This test runs the JDK on PATH (CI installs Debian's openjdk-17-jdk-headless), so it proves the stores
 // for API-M 4.3.0's JDK. What remains assumed for the others:

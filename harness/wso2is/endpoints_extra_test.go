@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// identity-server-7.md §3: the discovery document under /oauth2/token and /oauth2/oidcdiscovery, 400 with
-// a text for another {issuer} segment.
+// identity-inbound-auth-oauth OIDCDiscoveryEndpoint: the discovery document under /oauth2/token and
+// /oauth2/oidcdiscovery, 400 with a text for another {issuer} segment.
 func TestDiscoverAt(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth2/{issuer}/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The tests play IS with httptest TLS servers answering what identity-server-7.md documents for each call.
+// The tests play IS with httptest TLS servers answering what IS's source and documentation give for each call.
 
 const (
 	adminUser     = "admin"

@@ -15,10 +15,11 @@ import (
 )
 
 // The headless login plays what a browser does between IS's authorize endpoint and the application's
-// redirect_uri (identity-server-7.md §5): follow IS's redirects, post the user's credentials to /commonauth
-// from the login page, approve the consent page when IS shows it, and stop at the redirect_uri (or at the
-// device flow's success page). Redirects are followed by hand because they carry the session keys and
-// the code, with a cookie jar of the flow's own.
+// redirect_uri (product-is OAuth2ServiceAbstractIntegrationTest, identity-inbound-auth-oauth
+// OAuth2AuthzEndpoint): follow IS's redirects, post the user's credentials to /commonauth from the login page,
+// approve the consent page when IS shows it, and stop at the redirect_uri (or at the device flow's success
+// page). Redirects are followed by hand because they carry the session keys and the code, with a cookie jar of
+// the flow's own.
 
 // Steps of a headless login, as FlowError.Step names them.
 const (

@@ -19,8 +19,8 @@ const (
 	userPassword = "alice-pw-3b9c"
 )
 
-// loginIS plays IS's authorize endpoint, login page, /commonauth and consent page (identity-server-7.md §5),
-// and the device endpoints (§4 device_code).
+// loginIS plays IS's authorize endpoint, login page, /commonauth and consent page (product-is
+// OAuth2ServiceAbstractIntegrationTest), and the device endpoints (identity-inbound-auth-oauth DeviceEndpoint).
 type loginIS struct {
 	consent     bool // show the consent page after the login
 	authzPage   bool // show it as oauth2_authz.do (a plain OAuth 2.0 request) instead of oauth2_consent.do
@@ -361,7 +361,7 @@ func TestMaskLocation(t *testing.T) {
 	}
 }
 
-// identity-server-7.md §5: a request without openid is a plain OAuth 2.0 one, whose consent page is
+// OAuth2AuthzEndpoint: a request without openid is a plain OAuth 2.0 one, whose consent page is
 // oauth2_authz.do (IS's EndpointUtil); the login approves it as it does oauth2_consent.do.
 func TestAuthorizationCodeApprovesThePlainOAuthConsentPage(t *testing.T) {
 	s := &loginIS{consent: true, authzPage: true}
