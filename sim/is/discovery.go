@@ -22,6 +22,9 @@ func (s *server) discovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := s.discoveryDocument()
+	if s.faults.On("is-discovery-omits-jwks-uri") {
+		delete(doc, "jwks_uri") // fault is-discovery-omits-jwks-uri: the JWKS endpoint itself still answers
+	}
 	if s.faults.On("is-discovery-omits-grant") {
 		doc["grant_types_supported"] = slices.DeleteFunc(doc["grant_types_supported"].([]string),
 			func(g string) bool { return g == grantJWTBearer })

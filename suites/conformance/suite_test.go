@@ -138,6 +138,10 @@ func runCheck(ctx SpecContext, ch *checks.Check) {
 		run.record(ch, v, checks.Run{})
 		Skip(v.Message)
 	}
+	if v, ok := checks.ProfileBefore(session.Profile(), session.Env, ch); !ok {
+		run.record(ch, v, checks.Run{})
+		Skip(v.Message)
+	}
 	if v, ok := checks.Before(session.Cell, ch); !ok {
 		run.record(ch, v, checks.Run{})
 		Skip(v.Message)
