@@ -87,8 +87,8 @@ var oidcDiscovery = &Check{
 
 var oidcToken = &Check{
 	ID: "oidc.token", Area: "oidc", Capability: "oidc.token", Level: MUST,
-	Title: "the provider's token endpoint issues a client_credentials token: 200, a Bearer access_token, Cache-Control no-store",
-	Refs:  []string{"RFC 6749 §4.4 (client credentials grant)", "RFC 6749 §5.1 (successful response, Cache-Control: no-store)", "RFC 6750 §4 (token type Bearer)"},
+	Title:  "the provider's token endpoint issues a client_credentials token: 200, a Bearer access_token, Cache-Control no-store",
+	Refs:   []string{"RFC 6749 §4.4 (client credentials grant)", "RFC 6749 §5.1 (successful response, Cache-Control: no-store)", "RFC 6750 §4 (token type Bearer)"},
 	Faults: []Proof{{"is-token-response-cacheable", "without Cache-Control: no-store"}},
 	Run: func(c *C) {
 		p := provider(c)
@@ -122,8 +122,8 @@ var oidcIssuer = &Check{
 
 var oidcSignature = &Check{
 	ID: "oidc.signature", Area: "oidc", Capability: "oidc.signature", Level: MUST,
-	Title: "the provider's JWT access token verifies against a key of its jwks_uri, found by the token's kid",
-	Refs:  []string{"RFC 7515 §5.2 (signature validation)", "RFC 7517 §4.5 (kid)", "RFC 9068 §4 (validating JWT access tokens)", "OpenID Connect Discovery 1.0 §3 (jwks_uri)"},
+	Title:  "the provider's JWT access token verifies against a key of its jwks_uri, found by the token's kid",
+	Refs:   []string{"RFC 7515 §5.2 (signature validation)", "RFC 7517 §4.5 (kid)", "RFC 9068 §4 (validating JWT access tokens)", "OpenID Connect Discovery 1.0 §3 (jwks_uri)"},
 	Faults: []Proof{{"is-sign-with-unpublished-key", "no key of the provider's JWKS"}},
 	Run: func(c *C) {
 		p := provider(c)
@@ -143,8 +143,8 @@ var oidcSignature = &Check{
 
 var oidcIntrospection = &Check{
 	ID: "oidc.introspection", Area: "oidc", Capability: "oidc.introspection", Level: MUST,
-	Title: "introspection says active with the client and expiry for a fresh token, and inactive once the token is revoked",
-	Refs: []string{"RFC 7662 §2.2 (active, client_id, exp)", "RFC 7009 §2.1 (revocation)", "RFC 7009 §2.2 (the token is invalid after revocation)"},
+	Title:  "introspection says active with the client and expiry for a fresh token, and inactive once the token is revoked",
+	Refs:   []string{"RFC 7662 §2.2 (active, client_id, exp)", "RFC 7009 §2.1 (revocation)", "RFC 7009 §2.2 (the token is invalid after revocation)"},
 	Faults: []Proof{{"is-introspect-revoked-active", "still active after it was revoked"}},
 	Run: func(c *C) {
 		e, p := c.Env, provider(c)
@@ -180,8 +180,8 @@ func activeOf(r *wso2is.IntrospectResult) string {
 
 var oidcRevocation = &Check{
 	ID: "oidc.revocation", Area: "oidc", Capability: "oidc.revocation", Level: MUST,
-	Title: "the provider's revocation endpoint answers 200 for a token it issued and for a token it never issued",
-	Refs:  []string{"RFC 7009 §2.1 (revocation request)", "RFC 7009 §2.2 (200 also for invalid tokens)"},
+	Title:  "the provider's revocation endpoint answers 200 for a token it issued and for a token it never issued",
+	Refs:   []string{"RFC 7009 §2.1 (revocation request)", "RFC 7009 §2.2 (200 also for invalid tokens)"},
 	Faults: []Proof{{"is-revoke-unknown-token-error", "a token it never issued"}},
 	Run: func(c *C) {
 		e, p := c.Env, provider(c)

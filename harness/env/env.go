@@ -75,10 +75,10 @@ type Provider struct {
 type Env struct {
 	// Provider is set by the setup of a profile other than the default; nil for WSO2 IS 7.
 	Provider *Provider
-	Cell  matrix.Cell
-	Plan  *plan.Plan
-	Nodes []containers.Node
-	HTTP  *http.Client
+	Cell     matrix.Cell
+	Plan     *plan.Plan
+	Nodes    []containers.Node
+	HTTP     *http.Client
 
 	IS   *wso2is.Client
 	APIM *wso2am.Client

@@ -192,7 +192,7 @@ func ProviderPayload(p *Profile, d ProviderDocument, org *AsgardeoOrg) (*wso2am.
 		km.ConsumerKeyClaim = "azp"
 		km.AdditionalProperties = map[string]any{
 			"org_name": org.Organization, "mgmt_client_id": org.ClientID, "mgmt_client_secret": org.ClientSecret,
-			AsgardeoGlobalScopes: AsgardeoGlobalScopes,
+			AsgardeoGlobalScopes:                        AsgardeoGlobalScopes,
 			"asgardeo_api_resource_management_endpoint": org.OrgBase() + "/api/server/v1/api-resources",
 			"asgardeo_roles_endpoint":                   org.OrgBase() + "/scim2/v2/Roles",
 		}

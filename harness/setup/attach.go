@@ -45,10 +45,10 @@ type AttachOptions struct {
 	BackendURL string
 	// WellKnown is the provider's discovery document (profiles other than the default); Client a client of
 	// the credentials file (nil: register one); Asgardeo the organization and its management application.
-	WellKnown string
-	Client    *Credentials
-	Asgardeo  *plan.AsgardeoOrg
-	Progress  io.Writer
+	WellKnown  string
+	Client     *Credentials
+	Asgardeo   *plan.AsgardeoOrg
+	Progress   io.Writer
 	Transcript io.Writer
 	OnStep     func(i, n int, id, name string)
 }

@@ -161,4 +161,3 @@ func asgardeoDCRBody(in dcrInput) map[string]any {
 	}
 	return b
 }
-
