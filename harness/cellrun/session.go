@@ -144,6 +144,7 @@ func (s *Session) buildPlan(jar plan.JAR, progress io.Writer) (*plan.Plan, error
 		p.APIM.TokenExpiryTime = plan.SimIntrospectionCacheTTL
 	}
 	faults.Apply(p, s.Checked.SetupFaults, progress)
+	p.PairOnly = s.Config.Detach && p.ProfileOrDefault().FromDiscovery
 	return p, nil
 }
 

@@ -142,6 +142,9 @@ type Plan struct {
 	Profile *Profile `json:"-"`
 	// Artifacts are what the profile installs beside the base setup (connector JARs, webapps).
 	Artifacts []Artifact `json:",omitempty"`
+	// PairOnly brings the pair up without registering anything: 'kmconform up' of a profile whose attached
+	// run reads the provider's discovery document and registers it (oidc, asgardeo).
+	PairOnly bool `json:",omitempty"`
 }
 
 // ProfileOrDefault is the plan's profile.

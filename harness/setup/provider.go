@@ -221,3 +221,23 @@ func disableResident(ctx context.Context, am *wso2am.Client) error {
 	}
 	return fmt.Errorf("API-M lists no %s to disable", wso2am.ResidentKeyManager)
 }
+
+// AsgardeoManagementApp registers the management application of the organization the simulator plays, in
+// place of Asgardeo's console (API-M docs, Configure Asgardeo: "APIM-Management-App", OAuth 2.0 + OpenID
+// Connect, authorized for the DCR, API resource and roles management APIs): a client_credentials
+// application of the organization, registered by its DCR with the administrator's credentials.
+func AsgardeoManagementApp(ctx context.Context, e *env.Env, orgBase string) (id, secret string, err error) {
+	var out struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	_, err = httpcall.Expect(ctx, e.HTTP, httpcall.Request{Op: "register the organization's management application", Method: http.MethodPost,
+		URL: orgBase + wso2is.DCRPath, Auth: httpcall.Basic(e.IS.AdminUser, e.IS.AdminPassword),
+		JSON: map[string]any{"client_name": "APIM-Management-App", "grant_types": []string{"client_credentials"}, "token_type_extension": "JWT"}},
+		&out, http.StatusCreated)
+	if err != nil {
+		return "", "", err
+	}
+	e.Redactor.Add(out.ClientSecret)
+	return out.ClientID, out.ClientSecret, nil
+}

@@ -135,8 +135,9 @@ func stepsFor(p *plan.Plan) []step {
 	}
 	base = append(base, steps()[5:7]...) // start, wait until ready
 	switch {
-	case prof.Name == "asgardeo":
-		// Asgardeo is a SaaS: a started pair only plays it ('kmconform up'), an attached run registers it.
+	case prof.Name == "asgardeo" || p.PairOnly:
+		// Asgardeo is a SaaS: a started pair only plays it ('kmconform up'), an attached run registers it;
+		// 'kmconform up' of the oidc profile leaves the registration to the attached run too.
 		return base
 	case prof.FromDiscovery:
 		return append(base,
