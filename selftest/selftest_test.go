@@ -262,6 +262,13 @@ func TestBadInputGetsOneSentence(t *testing.T) {
 			`apim: "<4.0.0" matches none of the versions kmconform knows`},
 		"bad interval":    {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--interval", "revocation=soon"}, "positive duration"},
 		"unknown command": {[]string{"deploy"}, `unknown command "deploy"`},
+		"unknown Key Manager profile": {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--km-profile", "keycloak"},
+			`unknown Key Manager profile "keycloak": kmconform knows wso2-is7, oidc, asgardeo, obkm`},
+		"unknown Key Manager profile in specs": {[]string{"specs", "--km-profile", "keycloak"}, `unknown Key Manager profile "keycloak"`},
+		"obkm on the official images": {[]string{"run", "--is", "7.1.0", "--apim", "4.5.0", "--km-profile", "obkm"},
+			"the official images hold no Open Banking IS"},
+		"attach without API-M for a profile that needs one": {[]string{"run", "--target", "attach", "--km-profile", "obkm", "--is", "7.1.0", "--apim", "4.5.0",
+			"--is-url", "https://is.example.com", "--credentials", "/nonexistent"}, "--target attach needs --apim-url"},
 	}
 	standIn := filepath.Join(t.TempDir(), "handler.jar")
 	jar, err := notifjar.StandIn(notifjar.DefaultVersion)

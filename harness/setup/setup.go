@@ -150,7 +150,7 @@ func stepsFor(p *plan.Plan) []step {
 		step{StepDiscovery, "read IS discovery", readProviderDiscovery},
 		step{StepProviderClient, "get a client of IS for the provider checks", providerClient},
 		step{StepKeyManager, "register IS as " + prof.KMType + " Key Manager in API-M", registerKeyManager},
-		step{StepDisableResident, "disable the Resident Key Manager, as the " + prof.Title + " documentation says", disableResidentStep},
+		step{StepDisableResident, "disable the Resident Key Manager, as the documentation of " + prof.Title + " says", disableResidentStep},
 		step{StepPublishAPI, "publish the API restricted to the " + prof.KMType + " Key Manager", publishAPI})
 }
 
