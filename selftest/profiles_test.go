@@ -199,7 +199,7 @@ func TestOBKMProfileOnTheSimulator(t *testing.T) {
 		"clientRegistrationEndpoint": is + "/keymanager-operations/dcr/register", "userInfoEndpoint": is + "/oauth2/userinfo?schema=openid",
 		"introspectionEndpoint": is + "/oauth2/introspect", "revokeEndpoint": is + "/oauth2/revoke",
 		"scopeManagementEndpoint": is + "/api/identity/oauth2/v1.0/scopes", "enableSelfValidationJWT": true,
-		"claimMapping": []any{map[string]any{"remoteClaim": "http://idp.org/username", "localClaim": "http://wso2.org/username"}},
+		"claimMapping":        []any{map[string]any{"remoteClaim": "http://idp.org/username", "localClaim": "http://wso2.org/username"}},
 		"availableGrantTypes": []any{"client_credentials", "authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
 	})
 	tv, _ := km["tokenValidation"].([]any)
