@@ -69,7 +69,11 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "kmconform: %s was up once but its processes are gone; forgetting it\n", cell.Name())
 			removeUpFiles(statePath)
 		} else {
-			return usageError("cell %s is already up: take it down first with 'kmconform down --is %s --apim %s'", cell.Name(), cfg.IS, cfg.APIM)
+			profile := ""
+			if cfg.Profile != "" {
+				profile = " --km-profile " + cfg.Profile
+			}
+			return usageError("cell %s is already up: take it down first with 'kmconform down --is %s --apim %s%s'", cell.Name(), cfg.IS, cfg.APIM, profile)
 		}
 	}
 	if err := checkReports(reportsRoot(cfg.ReportDir)); err != nil {
