@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,8 +9,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kmconform/kmconform/harness/results"
+	"github.com/kmconform/kmconform/harness/wso2is"
 )
 
 // The Key Manager profiles (--km-profile): oidc and asgardeo attached to a pair 'kmconform up' brought up on
@@ -145,6 +148,34 @@ func TestOIDCProfileAttached(t *testing.T) {
 	if strings.Contains(bare.output, "wso2am") {
 		t.Errorf("a run without --apim-url reached API-M:\n%s", bare.output)
 	}
+
+	// A client of the credentials file instead of a registration.
+	isc := &wso2is.Client{HTTP: am.HTTP, Base: "https://wso2is:9443", AdminUser: "admin", AdminPassword: "admin"}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cl, err := isc.RegisterApp(ctx, wso2is.DCRRequest{ClientName: "selftest-oidc-client", GrantTypes: []string{"client_credentials"}, TokenTypeExtension: "JWT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	raw, _ := os.ReadFile(creds)
+	_ = json.Unmarshal(raw, &file)
+	file["oidc"] = map[string]string{"clientId": cl.ClientID, "clientSecret": cl.ClientSecret}
+	withClient := filepath.Join(t.TempDir(), "creds.json")
+	raw, _ = json.Marshal(file)
+	if err := os.WriteFile(withClient, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	given := attachProfile(t, "oidc", withClient, ca)
+	expectProfileRun(t, given, "oidc", own)
+	transcript, _ = os.ReadFile(filepath.Join(given.report, "http-transcript.log"))
+	if regexp.MustCompile(`\[setup provider-client\] \S+ POST \S+/register`).Match(transcript) {
+		t.Error("the run registered a client although the credentials file names one")
+	}
+	if !strings.Contains(given.output, "client "+cl.ClientID+" from the credentials file") {
+		t.Errorf("the run does not say it took the client from the credentials file:\n%s", given.output)
+	}
+	assertNoneOf(t, given, []string{cl.ClientSecret})
 }
 
 // asgardeo: the simulator plays an organization; the attached run registers the Asgardeo connector with its
