@@ -217,15 +217,20 @@ func expectHTTPChecksRan(t *testing.T, r result) {
 		t.Fatalf("no results.json of the attach target; output:\n%s", r.output)
 	}
 	passed := 0
+	otherProfiles := notDefaultProfile(catalogue(t))
 	for _, s := range r.results.Specs {
 		switch s.Outcome {
+		case results.NotSupported:
+			if !otherProfiles[s.ID] && s.Link == "" {
+				t.Errorf("%s: %s without the matrix's link: %s", s.ID, s.Outcome, s.Message)
+			}
 		case results.Passed:
 			passed++
 		case results.NotApplicable:
 			if !strings.Contains(s.Message, "attach: deployment.toml not readable") {
 				t.Errorf("%s is not applicable without the reason: %s", s.ID, s.Message)
 			}
-		case results.XFail, results.NotSupported:
+		case results.XFail:
 			// A known incompatibility of the cell, with the matrix's link.
 			if s.Link == "" {
 				t.Errorf("%s: %s without the matrix's link: %s", s.ID, s.Outcome, s.Message)

@@ -18,7 +18,9 @@ type specEntry struct {
 	Capability string   `json:"capability"`
 	Title      string   `json:"title"`
 	Refs       []string `json:"refs"`
-	Faults     []struct {
+	// Profiles are the Key Manager profiles that run the check.
+	Profiles []string `json:"profiles"`
+	Faults   []struct {
 		Name  string `json:"name"`
 		Kind  string `json:"kind"`
 		Cause string `json:"cause"`
@@ -50,35 +52,61 @@ func catalogueOf(t *testing.T, filter string) []specEntry {
 // TestEveryCheckFailsUnderEachOfItsFaults is the proof that no check is a test that cannot fail: for each
 // fault the catalogue names, one run with that fault (selecting, by label, the checks that declare it)
 // must report every one of those checks failed, with a message that contains the cause the check
-// declares.
+// declares. A check runs under the default Key Manager profile when that profile runs it, else under the
+// first profile that does (--km-profile): one run per fault and profile.
 func TestEveryCheckFailsUnderEachOfItsFaults(t *testing.T) {
 	type proof struct{ check, cause string }
-	byFault := map[string][]proof{}
+	type run struct{ fault, profile string }
+	byRun := map[run][]proof{}
 	kind := map[string]string{}
 	for _, s := range catalogue(t) {
+		profile := "wso2-is7"
+		if !slices.Contains(s.Profiles, profile) {
+			if len(s.Profiles) == 0 {
+				t.Errorf("check %s: no Key Manager profile runs it", s.ID)
+				continue
+			}
+			profile = s.Profiles[0]
+		}
 		for _, f := range s.Faults {
-			byFault[f.Name] = append(byFault[f.Name], proof{s.ID, f.Cause})
+			byRun[run{f.Name, profile}] = append(byRun[run{f.Name, profile}], proof{s.ID, f.Cause})
 			kind[f.Name] = f.Kind
 		}
 	}
-	names := make([]string, 0, len(byFault))
-	for n := range byFault {
-		names = append(names, n)
+	runs := make([]run, 0, len(byRun))
+	for r := range byRun {
+		runs = append(runs, r)
 	}
-	sort.Strings(names)
-	for _, fault := range names {
-		t.Run(fault, func(t *testing.T) {
+	sort.Slice(runs, func(i, j int) bool {
+		return runs[i].fault < runs[j].fault || (runs[i].fault == runs[j].fault && runs[i].profile < runs[j].profile)
+	})
+	for _, rn := range runs {
+		fault := rn.fault
+		name := fault
+		filter := "fault:" + fault
+		extra := []string{}
+		if rn.profile != "wso2-is7" {
+			// Only that profile's checks: the others of the fault are the default profile's run.
+			name += "/" + rn.profile
+			var ids []string
+			for _, p := range byRun[rn] {
+				ids = append(ids, "id:"+p.check)
+			}
+			filter = "fault:" + fault + " && (" + strings.Join(ids, " || ") + ")"
+			extra = []string{"--km-profile", rn.profile}
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			flag := map[string]string{"setup": "--inject-fault", "product": "--sim-fault"}[kind[fault]]
 			if flag == "" {
 				t.Fatalf("fault %s has kind %q", fault, kind[fault])
 			}
-			r := simRun(t, flag, fault, "--label-filter", "fault:"+fault,
-				"--interval", "revocation=3s/10ms,gateway-propagation=3s/50ms,token-expiry=3s/50ms")
+			r := simRun(t, append([]string{flag, fault, "--label-filter", filter,
+				"--interval", "revocation=3s/10ms,gateway-propagation=3s/50ms,token-expiry=3s/50ms"}, extra...)...)
 			if r.exit != 1 {
 				t.Fatalf("exit %d, want 1 (checks failed); output:\n%s", r.exit, r.output)
 			}
-			for _, p := range byFault[fault] {
+			for _, p := range byRun[rn] {
 				got := r.spec(t, p.check)
 				if got.Outcome != "failed" {
 					t.Errorf("%s under fault %s: %s (%s), want failed", p.check, fault, got.Outcome, got.Message)

@@ -163,9 +163,17 @@ func TestDocumentedSetupPassesEveryCheck(t *testing.T) {
 	if got := len(r.results.Specs); got != len(all) {
 		t.Errorf("results.json lists %d checks, the catalogue %d", got, len(all))
 	}
+	otherProfiles := notDefaultProfile(all)
 	for _, s := range r.results.Specs {
-		// A known incompatibility of the default cell (the matrix lists it with its link) is met, not failed.
+		// A known incompatibility of the default cell (the matrix lists it with its link) is met, not failed;
+		// a check of another Key Manager profile is not_supported with its capability named.
 		known := s.Outcome == results.XFail && strings.HasPrefix(s.Message, "XFAIL (http")
+		if otherProfiles[s.ID] {
+			if s.Outcome != results.NotSupported || !strings.Contains(s.Message, "NOT_SUPPORTED by Key Manager profile wso2-is7: it lacks capability "+s.Capability) {
+				t.Errorf("%s (another profile's check): %s: %s", s.ID, s.Outcome, s.Message)
+			}
+			continue
+		}
 		if s.Outcome != results.Passed && !known {
 			t.Errorf("%s: %s: %s", s.ID, s.Outcome, s.Message)
 		}
@@ -201,6 +209,17 @@ func TestDocumentedSetupPassesEveryCheck(t *testing.T) {
 	}
 	assertNoSecrets(t, r)
 	holdPlan(t, pv, r)
+}
+
+// notDefaultProfile is the set of checks the default Key Manager profile does not run.
+func notDefaultProfile(all []specEntry) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range all {
+		if !slices.Contains(s.Profiles, "wso2-is7") {
+			out[s.ID] = true
+		}
+	}
+	return out
 }
 
 // assertNoSecrets scans every report file and the console for secret shapes: Basic credentials, bearer
@@ -252,6 +271,13 @@ func TestBadInputGetsOneSentence(t *testing.T) {
 			`apim: "<4.0.0" matches none of the versions kmconform knows`},
 		"bad interval":    {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--interval", "revocation=soon"}, "positive duration"},
 		"unknown command": {[]string{"deploy"}, `unknown command "deploy"`},
+		"unknown Key Manager profile": {[]string{"run", "--target", "sim", "--is", "7.1.0", "--apim", "4.5.0", "--km-profile", "keycloak"},
+			`unknown Key Manager profile "keycloak": kmconform knows wso2-is7, oidc, asgardeo, obkm`},
+		"unknown Key Manager profile in specs": {[]string{"specs", "--km-profile", "keycloak"}, `unknown Key Manager profile "keycloak"`},
+		"obkm on the official images": {[]string{"run", "--is", "7.1.0", "--apim", "4.5.0", "--km-profile", "obkm"},
+			"the official images hold no Open Banking IS"},
+		"attach without API-M for a profile that needs one": {[]string{"run", "--target", "attach", "--km-profile", "obkm", "--is", "7.1.0", "--apim", "4.5.0",
+			"--is-url", "https://is.example.com", "--credentials", "/nonexistent"}, "--target attach needs --apim-url"},
 	}
 	standIn := filepath.Join(t.TempDir(), "handler.jar")
 	jar, err := notifjar.StandIn(notifjar.DefaultVersion)

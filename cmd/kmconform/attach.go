@@ -8,6 +8,7 @@ import (
 
 	"github.com/kmconform/kmconform/harness/cellrun"
 	"github.com/kmconform/kmconform/harness/matrix"
+	"github.com/kmconform/kmconform/harness/plan"
 	"github.com/kmconform/kmconform/harness/setup"
 )
 
@@ -25,13 +26,14 @@ func (f *attachFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.CA, "ca", "", "attach: PEM file of the CA the products' certificates chain to (default: the system's roots)")
 	fs.StringVar(&a.ReuseKeyManager, "reuse-key-manager", "", "attach: run against this existing Key Manager instead of registering one (it is left as it is)")
 	fs.StringVar(&a.ReuseAPI, "reuse-api", "", "attach: call this existing API published by kmconform instead of publishing one (it is left as it is)")
+	fs.StringVar(&a.DiscoveryURL, "discovery-url", "", "attach, --km-profile oidc: the provider's discovery document (default: IS's, under --is-url)")
 	fs.StringVar(&a.BackendURL, "backend-url", "", "attach: the endpoint of the API the run publishes, reachable from API-M (default: the echo backend of a 'kmconform up' cell)")
 }
 
 func (f *attachFlags) set() bool {
 	a := f.a
 	return a.ISURL != "" || a.APIMURL != "" || a.GatewayURL != "" || a.Credentials != "" || a.CA != "" || a.ReuseKeyManager != "" ||
-		a.ReuseAPI != "" || a.BackendURL != ""
+		a.ReuseAPI != "" || a.BackendURL != "" || a.DiscoveryURL != ""
 }
 
 // apply checks the attach options and puts them into the run's configuration.
@@ -42,7 +44,11 @@ func (f *attachFlags) apply(cfg *cellrun.Config) error {
 		}
 		return nil
 	}
-	if err := cellrun.CheckAttach(&f.a); err != nil {
+	prof, err := plan.ProfileNamed(cfg.Profile)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if err := cellrun.CheckProfileAttach(&f.a, prof); err != nil {
 		return usageError("%v", err)
 	}
 	cfg.Attach = &f.a

@@ -12,6 +12,7 @@ import (
 	"github.com/kmconform/kmconform/harness/cellrun"
 	"github.com/kmconform/kmconform/harness/faults"
 	"github.com/kmconform/kmconform/harness/matrix"
+	"github.com/kmconform/kmconform/harness/plan"
 )
 
 // cellFlags are the options run and up share.
@@ -39,6 +40,7 @@ func (c *cellFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.Faults, "inject-fault", "", "break the documented setup on purpose (kmconform's self-test): "+strings.Join(faults.Names(faults.Setup), ", "))
 	fs.StringVar(&cfg.SimFaults, "sim-fault", "", "make the simulator play a product regression (targets sim and sim-docker; kmconform's self-test): "+strings.Join(faults.Names(faults.Product), ", "))
 	fs.Int64Var(&cfg.Seed, "seed", 0, "order of the checks: they run in a random order; give the seed a run printed to repeat its order")
+	fs.StringVar(&cfg.Profile, "km-profile", plan.DefaultProfile, "the Key Manager under test: "+strings.Join(plan.ProfileNames(), ", ")+" (see 'kmconform specs')")
 	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "run only the checks whose labels match, e.g. 'area:revocation' or 'cap:issuer || id:grants.client_credentials' (see 'kmconform specs')")
 }
 
@@ -48,6 +50,12 @@ func (c *cellFlags) resolve(fs *flag.FlagSet) (matrix.Cell, error) {
 	cfg := &c.cfg
 	if fs.NArg() > 0 {
 		return matrix.Cell{}, usageError("unexpected argument %q: every option is a flag, see 'kmconform %s -h'", fs.Arg(0), strings.Fields(fs.Name())[1])
+	}
+	if _, err := plan.ProfileNamed(cfg.Profile); err != nil {
+		return matrix.Cell{}, usageError("%v", err)
+	}
+	if cfg.Profile == plan.DefaultProfile {
+		cfg.Profile = "" // the default profile's cells keep their names and reports
 	}
 	if cfg.IS == "" || cfg.APIM == "" {
 		return matrix.Cell{}, usageError("both --is and --apim are needed, e.g. --is 7.1.0 --apim 4.5.0 --target sim")

@@ -42,7 +42,9 @@ Usage:
   kmconform versions
   kmconform help
 
-Run 'kmconform run -h' for the options of run and up, 'kmconform matrix -h' for those of matrix.
+Every command that runs, plans or lists checks takes --km-profile wso2-is7|oidc|asgardeo|obkm: the Key Manager
+under test (default wso2-is7). Run 'kmconform run -h' for the options of run and up, 'kmconform matrix -h' for
+those of matrix.
 Exit status: 0 every expectation met, 1 a regression or a stale expectation, 2 bad input, 3 the environment
 or the harness failed, 130 interrupted.
 `

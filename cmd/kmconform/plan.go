@@ -47,6 +47,11 @@ func planCommand(args []string, stdout io.Writer) error {
 
 func printPlan(w io.Writer, pv *cellrun.Preview) {
 	fmt.Fprintf(w, "Plan of cell %s on target %s (nothing was started)\n", pv.Cell, pv.Target)
+	if pv.Profile != "" {
+		if p, err := plan.ProfileNamed(pv.Profile); err == nil {
+			fmt.Fprintf(w, "Key Manager profile %s (%s): %s\n", p.Name, p.Title, p.Doc)
+		}
+	}
 	if len(pv.SetupFaults) > 0 {
 		fmt.Fprintf(w, "Setup faults injected: %s\n", strings.Join(pv.SetupFaults, ", "))
 	}

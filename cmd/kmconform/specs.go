@@ -12,6 +12,7 @@ import (
 
 	"github.com/kmconform/kmconform/harness/checks"
 	"github.com/kmconform/kmconform/harness/faults"
+	"github.com/kmconform/kmconform/harness/plan"
 )
 
 // specEntry is one check as 'kmconform specs --json' prints it.
@@ -25,6 +26,9 @@ type specEntry struct {
 	Fixtures   []string    `json:"fixtures"`
 	Labels     []string    `json:"labels"`
 	Faults     []specFault `json:"faults"`
+	// Profiles are the Key Manager profiles that run the check (--km-profile); every other one reports it
+	// not_supported.
+	Profiles []string `json:"profiles"`
 }
 
 type specFault struct {
@@ -56,8 +60,17 @@ func specsCommand(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("kmconform specs", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the catalogue as a JSON array")
 	filter := fs.String("label-filter", "", "list only the checks whose labels match")
+	profile := fs.String("km-profile", "", "list only the checks a Key Manager profile runs: "+strings.Join(plan.ProfileNames(), ", "))
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	var only *plan.Profile
+	if *profile != "" {
+		p, err := plan.ProfileNamed(*profile)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		only = p
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q: see 'kmconform specs -h'", fs.Arg(0))
@@ -67,8 +80,11 @@ func specsCommand(args []string, stdout io.Writer) error {
 	}
 	var entries []specEntry
 	for _, c := range selectChecks(*filter) {
+		if only != nil && !only.Supports(c.Capability) {
+			continue
+		}
 		e := specEntry{ID: c.ID, Area: c.Area, Capability: c.Capability, Title: c.Title, Level: string(c.Level),
-			Refs: c.Refs, Fixtures: c.Fixtures, Labels: c.Labels()}
+			Refs: c.Refs, Fixtures: c.Fixtures, Labels: c.Labels(), Profiles: profilesOf(c.Capability)}
 		if e.Fixtures == nil {
 			e.Fixtures = []string{}
 		}
@@ -87,17 +103,38 @@ func specsCommand(args []string, stdout io.Writer) error {
 		return enc.Encode(entries)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tAREA\tCAPABILITY\tLEVEL\tREFERENCES\tFAULTS")
+	fmt.Fprintln(tw, "ID\tAREA\tCAPABILITY\tLEVEL\tPROFILES\tREFERENCES\tFAULTS")
 	for _, e := range entries {
 		var fl []string
 		for _, f := range e.Faults {
 			fl = append(fl, f.Kind+":"+f.Name)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Area, e.Capability, e.Level, strings.Join(e.Refs, "; "), strings.Join(fl, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Area, e.Capability, e.Level, strings.Join(e.Profiles, ","),
+			strings.Join(e.Refs, "; "), strings.Join(fl, ", "))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\n%d checks. Select some with --label-filter, e.g. 'area:revocation', 'cap:issuer', 'id:grants.client_credentials', 'fault:no-jar'.\n", len(entries))
-	return nil
+	fmt.Fprintf(stdout, "\nKey Manager profiles (--km-profile; a check a profile does not run is reported not_supported):\n")
+	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, p := range plan.Profiles() {
+		def := ""
+		if p.Name == plan.DefaultProfile {
+			def = " (default)"
+		}
+		fmt.Fprintf(tw, "  %s%s\t%s\ttype %s\ttargets %s\n", p.Name, def, p.Title, p.KMType, strings.Join(p.Targets, ","))
+	}
+	return tw.Flush()
+}
+
+// profilesOf lists the profiles that run a check of a capability.
+func profilesOf(capability string) []string {
+	var out []string
+	for _, p := range plan.Profiles() {
+		if p.Supports(capability) {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/kmconform/kmconform/harness/env"
 	"github.com/kmconform/kmconform/harness/fixture"
 	"github.com/kmconform/kmconform/harness/plan"
+	"github.com/kmconform/kmconform/harness/setup"
 )
 
 // upState is what 'kmconform down' needs to take a cell down from another process.
@@ -51,12 +52,12 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 	if cf.cfg.Target == cellrun.TargetAttach {
 		return usageError("up starts a cell of its own; to check a pair that is already running, use 'kmconform run --target attach'")
 	}
+	cf.cfg.Detach = true // also picks the targets 'up' brings a profile up on
 	cell, err := cf.resolve(fs)
 	if err != nil {
 		return err
 	}
 	cfg := cf.cfg
-	cfg.Detach = true
 	dir, err := stateDir()
 	if err != nil {
 		return err
@@ -68,7 +69,11 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "kmconform: %s was up once but its processes are gone; forgetting it\n", cell.Name())
 			removeUpFiles(statePath)
 		} else {
-			return usageError("cell %s is already up: take it down first with 'kmconform down --is %s --apim %s'", cell.Name(), cfg.IS, cfg.APIM)
+			profile := ""
+			if cfg.Profile != "" {
+				profile = " --km-profile " + cfg.Profile
+			}
+			return usageError("cell %s is already up: take it down first with 'kmconform down --is %s --apim %s%s'", cell.Name(), cfg.IS, cfg.APIM, profile)
 		}
 	}
 	if err := checkReports(reportsRoot(cfg.ReportDir)); err != nil {
@@ -102,7 +107,7 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		return errors.New(msg)
 	}
-	apps, err := upApps(ctx, s.Env)
+	apps, err := upApps(ctx, s.Env, s.Profile())
 	if err != nil {
 		_ = s.SaveEvidence(ctx)
 		return errors.New(s.Redact(err.Error()) + " (evidence in " + cfg.ReportDir + ")")
@@ -117,28 +122,49 @@ func upCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	up = true
-	printEndpoints(ctx, stdout, s.Env, creds, caPath)
-	fmt.Fprintf(stdout, "\nTake it down with: kmconform down --is %s --apim %s\n", cfg.IS, cfg.APIM)
+	printEndpoints(ctx, stdout, s.Env, s.Profile(), creds, caPath)
+	down := fmt.Sprintf("kmconform down --is %s --apim %s", cfg.IS, cfg.APIM)
+	if cfg.Profile != "" {
+		down += " --km-profile " + cfg.Profile
+	}
+	fmt.Fprintf(stdout, "\nTake it down with: %s\n", down)
 	return nil
 }
 
-// upApps creates the two applications a user explores with: keys from IS, and keys from the Resident Key
-// Manager, both subscribed to the API. They live as long as the cell.
-func upApps(ctx context.Context, e *env.Env) (map[string]*env.AppKeys, error) {
+// upApps creates the applications a user explores with: keys from IS, and keys from the Resident Key
+// Manager, both subscribed to the API. They live as long as the cell. A profile whose attached run
+// registers the Key Manager gets none (oidc), or the management application of the organization the
+// simulator plays instead (asgardeo); obkm gets the IS application only (its setup disables the Resident
+// Key Manager).
+func upApps(ctx context.Context, e *env.Env, prof *plan.Profile) (map[string]any, error) {
+	switch {
+	case prof.Name == "asgardeo":
+		org := plan.AsgardeoOrg{Base: plan.ISBase, Organization: plan.AsgardeoSimOrganization}
+		id, secret, err := setup.AsgardeoManagementApp(ctx, e, org.OrgBase())
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"asgardeo": cellrun.AsgardeoCredentials{Organization: org.Organization, ClientID: id, ClientSecret: secret}}, nil
+	case e.KeyManager == nil:
+		return map[string]any{}, nil
+	}
 	set := fixture.NewSet(e)
 	isApp, err := fixture.Shared(ctx, set, fixture.ISApp)
 	if err != nil {
 		return nil, err
 	}
+	if prof.DisableResident {
+		return map[string]any{"isApp": isApp}, nil
+	}
 	resident, err := fixture.Shared(ctx, set, fixture.ResidentApp)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]*env.AppKeys{"isApp": isApp, "residentApp": resident}, nil
+	return map[string]any{"isApp": isApp, "residentApp": resident}, nil
 }
 
 // writeUpFiles writes the state, the credentials (0600) and the run's CA certificate.
-func writeUpFiles(ctx context.Context, dir, cell string, st upState, env *env.Env, apps map[string]*env.AppKeys) (credsPath, caPath string, err error) {
+func writeUpFiles(ctx context.Context, dir, cell string, st upState, env *env.Env, apps map[string]any) (credsPath, caPath string, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("create %s: %w", dir, err)
 	}
@@ -189,7 +215,7 @@ func endpointRows() []endpointRow {
 	}
 }
 
-func printEndpoints(ctx context.Context, w io.Writer, env *env.Env, credsPath, caPath string) {
+func printEndpoints(ctx context.Context, w io.Writer, env *env.Env, prof *plan.Profile, credsPath, caPath string) {
 	fmt.Fprintf(w, "\nCell %s is up. The products know each other by these names; reach them through the addresses shown:\n", env.Cell.Name())
 	for _, r := range endpointRows() {
 		n := env.Node(r.alias)
@@ -199,19 +225,33 @@ func printEndpoints(ctx context.Context, w io.Writer, env *env.Env, credsPath, c
 		}
 		fmt.Fprintf(w, "  %-40s -> %s\n", r.url, addr)
 	}
-	fmt.Fprintf(w, "  API on the gateway: %s%s\n", plan.GatewayBase, env.APIPath)
+	if env.API != nil {
+		fmt.Fprintf(w, "  API on the gateway: %s%s\n", plan.GatewayBase, env.APIPath)
+	}
 	fmt.Fprintf(w, "\nTLS: the products present certificates of this run's CA: %s\n", caPath)
 	fmt.Fprintf(w, "Credentials (admin users, application keys): %s\n", credsPath)
 	isAddr, _ := env.Node(containers.ISAlias).Addr(ctx, 9443)
 	fmt.Fprintf(w, "Example: curl --cacert %s --connect-to wso2is:9443:%s %s/oauth2/token/.well-known/openid-configuration\n", caPath, isAddr, plan.ISBase)
-	fmt.Fprintf(w, "Run the HTTP-only checks against it as a pair kmconform did not start:\n  kmconform run --target attach --is %s --apim %s --is-url %s --apim-url %s --credentials %s --ca %s --reuse-key-manager %s\n",
-		env.Cell.IS.Version, env.Cell.APIM.Version, plan.ISBase, plan.APIMBase, credsPath, caPath, env.KeyManager.Name)
+	attach := fmt.Sprintf("kmconform run --target attach --is %s --apim %s --is-url %s --apim-url %s --credentials %s --ca %s",
+		env.Cell.IS.Version, env.Cell.APIM.Version, plan.ISBase, plan.APIMBase, credsPath, caPath)
+	if prof.Name != plan.DefaultProfile {
+		attach += " --km-profile " + prof.Name
+	}
+	if env.KeyManager != nil {
+		attach += " --reuse-key-manager " + env.KeyManager.Name
+	}
+	fmt.Fprintf(w, "Run the HTTP-only checks against it as a pair kmconform did not start:\n  %s\n", attach)
+	if prof.Name == "asgardeo" {
+		fmt.Fprintf(w, "IS plays the Asgardeo organization %s at %s/t/%s (its management application is in the credentials file)\n",
+			plan.AsgardeoSimOrganization, plan.ISBase, plan.AsgardeoSimOrganization)
+	}
 }
 
 func downCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kmconform down", flag.ContinueOnError)
 	isV := fs.String("is", "", "IS version of the cell to take down")
 	amV := fs.String("apim", "", "API-M version of the cell to take down")
+	profile := fs.String("km-profile", "", "the Key Manager profile the cell was brought up with (default: wso2-is7)")
 	all := fs.Bool("all", false, "take down every cell that is up")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -230,7 +270,14 @@ func downCommand(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	case *isV != "" && *amV != "":
-		paths = []string{filepath.Join(dir, "is-"+*isV+"_apim-"+*amV+".json")}
+		name := "is-" + *isV + "_apim-" + *amV
+		if *profile != "" && *profile != plan.DefaultProfile {
+			if _, err := plan.ProfileNamed(*profile); err != nil {
+				return usageError("%v", err)
+			}
+			name += "_" + *profile
+		}
+		paths = []string{filepath.Join(dir, name+".json")}
 	default:
 		return usageError("down needs --is and --apim of the cell, or --all")
 	}

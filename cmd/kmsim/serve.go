@@ -26,12 +26,15 @@ type serveOptions struct {
 	log     *carbonlog.Logger
 	ready   func()
 	faults  faults.Set
+	// organization is the organization IS plays as Asgardeo hosts it ("" none).
+	organization string
 }
 
 // servers maps a product to its Serve; apim.go adds "apim".
 var servers = map[string]func(context.Context, *home.Home, serveOptions) error{
 	"is": func(ctx context.Context, h *home.Home, o serveOptions) error {
-		return is.Serve(ctx, h, is.Options{Version: o.version, Bind: o.bind, Hosts: o.hosts, Log: o.log, Ready: o.ready, Faults: o.faults})
+		return is.Serve(ctx, h, is.Options{Version: o.version, Bind: o.bind, Hosts: o.hosts, Log: o.log, Ready: o.ready, Faults: o.faults,
+			Organization: o.organization})
 	},
 }
 
@@ -46,6 +49,7 @@ func serve(args []string, stdout io.Writer) error {
 	bind := fs.String("bind", "", "listen address")
 	hostsFlag := fs.String("hosts", "", "name=ip,… for outbound calls")
 	faultFlag := fs.String("fault", "", "product regressions to play, comma-separated (see 'kmsim faults')")
+	orgFlag := fs.String("organization", "", "IS only: play this organization under /t/<organization>/ as Asgardeo hosts one")
 	delayFlag := fs.String("start-delay", "", "wait this long before serving, as a product takes to boot (e.g. 4s; the env form may name each product: is=4s,apim=8s)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -71,6 +75,10 @@ func serve(args []string, stdout io.Writer) error {
 	played, err := faults.Parse(envOr(*faultFlag, "KMSIM_FAULTS", ""), p)
 	if err != nil {
 		return usageError{err.Error() + "."}
+	}
+	org := envOr(*orgFlag, "KMSIM_ORGANIZATION", "")
+	if org != "" && (p != "is" || strings.ContainsAny(org, "/?#. ")) {
+		return usageError{fmt.Sprintf("serve: --organization %q applies to IS only and must be a plain name.", org)}
 	}
 	delay, err := startDelay(envOr(*delayFlag, "KMSIM_START_DELAY", ""), p)
 	if err != nil {
@@ -107,7 +115,10 @@ func serve(args []string, stdout io.Writer) error {
 		case <-time.After(delay):
 		}
 	}
-	err = run(ctx, h, serveOptions{version: v, bind: b, hosts: hosts, log: log, ready: ready, faults: played})
+	if org != "" {
+		log.Info("org.wso2.carbon.core.internal.CarbonCoreActivator", "kmsim plays organization %s under /t/%s/ as Asgardeo hosts one", org, org)
+	}
+	err = run(ctx, h, serveOptions{version: v, bind: b, hosts: hosts, log: log, ready: ready, faults: played, organization: org})
 	if err != nil {
 		log.Error("org.wso2.carbon.core.init.CarbonServerManager", "Cannot start server: %v", err)
 		return fmt.Errorf("serve: %w", err)

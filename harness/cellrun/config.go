@@ -21,6 +21,7 @@ import (
 	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/matrix"
 	"github.com/kmconform/kmconform/harness/notifjar"
+	"github.com/kmconform/kmconform/harness/plan"
 	"github.com/kmconform/kmconform/harness/setup"
 )
 
@@ -50,6 +51,9 @@ type Attach struct {
 	ReuseAPI        string `json:"reuseApi,omitempty"`
 	// BackendURL is the endpoint of the API the run publishes (reachable from API-M).
 	BackendURL string `json:"backendUrl,omitempty"`
+	// DiscoveryURL is the provider's discovery document (profiles other than the default; default: IS's,
+	// under ISURL).
+	DiscoveryURL string `json:"discoveryUrl,omitempty"`
 }
 
 // Config is everything one cell's run needs; the CLI writes it, the suite reads it.
@@ -89,6 +93,8 @@ type Config struct {
 	Detach bool `json:"detach,omitempty"`
 	// Attach is the pair to run against (target attach).
 	Attach *Attach `json:"attach,omitempty"`
+	// Profile is the Key Manager profile (harness/plan Profiles); "" is the default, WSO2 IS 7.
+	Profile string `json:"profile,omitempty"`
 }
 
 // OfficialImages are the IS and API-M images of the official target: the matrix's, or the overrides.
@@ -137,7 +143,8 @@ func (c Config) LoadMatrix() (*matrix.Matrix, error) {
 
 // Checked is what Validate resolved from a Config.
 type Checked struct {
-	Cell matrix.Cell
+	Cell    matrix.Cell
+	Profile *plan.Profile
 	// SetupFaults change the plan; ProductFaults are played by the simulator.
 	SetupFaults, ProductFaults []faults.Fault
 }
@@ -157,16 +164,30 @@ func (c Config) Validate() (Checked, error) {
 				i+1, e.Setup, strings.Join(setup.StepIDs(), ", "), strings.Join(fixture.Names(), ", "))
 		}
 	}
+	prof, err := plan.ProfileNamed(c.Profile)
+	if err != nil {
+		return Checked{}, err
+	}
+	// 'kmconform up' (Detach) brings a pair up for a profile, also one that only attached runs check.
+	if targets := map[bool][]string{false: prof.Targets, true: prof.Up}[c.Detach]; !slices.Contains(targets, c.Target) {
+		return Checked{}, fmt.Errorf("the %s profile runs on %s, not on target %s: %s", prof.Name, strings.Join(targets, ", "), c.Target, profileTargetHint(prof))
+	}
 	cell, err := m.Cell(c.IS, c.APIM)
 	if err != nil {
 		return Checked{}, err
 	}
-	out := Checked{Cell: cell}
+	if cell, err = cell.WithProfile(prof.Name, prof.Name == plan.DefaultProfile, prof.Expectations); err != nil {
+		return Checked{}, err
+	}
+	out := Checked{Cell: cell, Profile: prof}
 	if out.SetupFaults, err = faults.Parse(c.Faults, faults.Setup); err != nil {
 		return Checked{}, err
 	}
 	if out.ProductFaults, err = faults.Parse(c.SimFaults, faults.Product); err != nil {
 		return Checked{}, err
+	}
+	if len(out.SetupFaults) > 0 && prof.Name != plan.DefaultProfile {
+		return Checked{}, fmt.Errorf("--inject-fault breaks the documented WSO2 IS 7 setup; the %s profile has its own: leave it out or use --km-profile %s", prof.Name, plan.DefaultProfile)
 	}
 	if len(out.ProductFaults) > 0 && (c.Target == TargetOfficial || c.Target == TargetAttach) {
 		who := map[string]string{TargetOfficial: "the official images", TargetAttach: "an attached pair"}[c.Target]
@@ -190,6 +211,17 @@ func (c Config) Validate() (Checked, error) {
 		return Checked{}, errors.New("no report folder was given")
 	}
 	return out, nil
+}
+
+// profileTargetHint says how to run a profile where it does not run.
+func profileTargetHint(p *plan.Profile) string {
+	switch p.Name {
+	case "asgardeo":
+		return "Asgardeo is a SaaS: attach to it with --target attach (the simulator plays an organization through 'kmconform up --target sim --km-profile asgardeo')"
+	case "obkm":
+		return "the official images hold no Open Banking IS: use --target sim, or --target attach against an Open Banking IS"
+	}
+	return "choose one of those targets"
 }
 
 func firstLine(s string) string {

@@ -35,6 +35,7 @@ import (
 // probes and checks that the run executes. Nothing in it is a secret: passwords are masked.
 type Preview struct {
 	Cell          string   `json:"cell"`
+	Profile       string   `json:"profile"`
 	IS            string   `json:"is"`
 	APIM          string   `json:"apim"`
 	Target        string   `json:"target"`
@@ -172,8 +173,9 @@ func (s *Session) Preview(ctx context.Context) (*Preview, error) {
 	for _, f := range s.Checked.ProductFaults {
 		pv.ProductFaults = append(pv.ProductFaults, f.Name)
 	}
-	for i, id := range setup.StepIDs() {
-		pv.Steps = append(pv.Steps, SetupStepTitle{ID: id, Name: setup.StepNames()[i]})
+	ids, names := setup.StepsOf(p)
+	for i, id := range ids {
+		pv.Steps = append(pv.Steps, SetupStepTitle{ID: id, Name: names[i]})
 	}
 	if pv.Images, err = s.previewImages(ctx); err != nil {
 		return nil, err
@@ -191,11 +193,24 @@ func (s *Session) Preview(ctx context.Context) (*Preview, error) {
 		}
 		pv.Nodes = append(pv.Nodes, np)
 	}
-	km, err := json.MarshalIndent(p.KeyManager, "", "  ")
+	kmp := p.KeyManager
+	request := "POST " + plan.APIMBase + wso2am.AdminPath + "/key-managers"
+	if prof := p.ProfileOrDefault(); prof.FromDiscovery {
+		// Filled from the provider's discovery document at run time; shown with IS's documented endpoints.
+		doc := plan.ProviderDocument{WellKnown: plan.ISBase + "/oauth2/token/.well-known/openid-configuration", Issuer: plan.DocumentedIssuer,
+			Token: plan.ISBase + "/oauth2/token", Revocation: plan.ISBase + "/oauth2/revoke", Introspection: plan.ISBase + "/oauth2/introspect",
+			Registration: plan.ISBase + "/api/identity/oauth2/dcr/v1.1/register", Authorize: plan.ISBase + "/oauth2/authorize",
+			UserInfo: plan.ISBase + "/oauth2/userinfo", JWKS: plan.ISBase + "/oauth2/jwks"}
+		if kmp, err = plan.ProviderPayload(prof, doc, nil); err != nil {
+			return nil, err
+		}
+		request += " (every endpoint filled from the provider's discovery document at run time)"
+	}
+	km, err := json.MarshalIndent(kmp, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	pv.KeyManager = KMPreview{Request: "POST " + plan.APIMBase + wso2am.AdminPath + "/key-managers", Payload: json.RawMessage(evidence.Redact(string(km)))}
+	pv.KeyManager = KMPreview{Request: request, Payload: json.RawMessage(evidence.Redact(string(km)))}
 	pv.API = APIPreview{Name: fmt.Sprint(p.API["name"]), Path: plan.GatewayBase + p.APIPath()}
 	switch kms := p.API["keyManagers"].(type) {
 	case []string:
@@ -214,7 +229,8 @@ func (s *Session) Preview(ctx context.Context) (*Preview, error) {
 			pv.Setup = append(pv.Setup, SetupPreview{Step: e.Setup, Match: e.Match, Reason: e.Reason, Link: e.Link})
 		}
 	}
-	pv.Checks = previewChecks(s.Cell, cfg.LabelFilter, p.Faults, pv.Setup)
+	pv.Profile = s.profile().Name
+	pv.Checks = previewChecks(s.Cell, s.profile(), cfg.LabelFilter, p.Faults, pv.Setup)
 	for _, c := range pv.Checks {
 		pv.Counts[c.Expect]++
 	}
@@ -222,7 +238,7 @@ func (s *Session) Preview(ctx context.Context) (*Preview, error) {
 }
 
 // previewChecks says, per selected check, whether it runs, is not supported or is expected to fail.
-func previewChecks(cell matrix.Cell, labelFilter string, setupFaults []string, knownSetup []SetupPreview) []CheckPreview {
+func previewChecks(cell matrix.Cell, prof *plan.Profile, labelFilter string, setupFaults []string, knownSetup []SetupPreview) []CheckPreview {
 	filter, _ := types.ParseLabelFilter(labelFilter) // validated by Validate
 	var out []CheckPreview
 	for _, ch := range checks.All() {
@@ -232,6 +248,9 @@ func previewChecks(cell matrix.Cell, labelFilter string, setupFaults []string, k
 		c := CheckPreview{ID: ch.ID, Area: ch.Area, Capability: ch.Capability, Title: ch.Title, Expect: WillRun}
 		e := cell.Expect(ch.Capability)
 		switch {
+		case !prof.Supports(ch.Capability):
+			v, _ := checks.ProfileBefore(prof, nil, ch)
+			c.Expect, c.Reason = WillNotSupported, v.Message
 		case len(knownSetup) > 0:
 			c.Expect, c.Link = WillXFail, knownSetup[0].Link
 			c.Reason = fmt.Sprintf("not run: setup step %s is a known failure in %s (%s)", knownSetup[0].Step, cell.Name(), knownSetup[0].Reason)

@@ -71,8 +71,18 @@ func (s *Session) nodeEnv() map[containers.Product]map[string]string {
 	for p, names := range byProduct {
 		out[p] = map[string]string{KmsimFaultsEnv: strings.Join(names, ",")}
 	}
+	if s.Checked.Profile != nil && s.Checked.Profile.Name == "asgardeo" && s.Config.Target != TargetOfficial {
+		// The simulator's IS plays an Asgardeo organization under /t/<organization> (sim/CONTRACT.md).
+		if out[containers.IS] == nil {
+			out[containers.IS] = map[string]string{}
+		}
+		out[containers.IS][KmsimOrganizationEnv] = plan.AsgardeoSimOrganization
+	}
 	return out
 }
+
+// KmsimOrganizationEnv names the organization the simulator's IS plays as Asgardeo would host it.
+const KmsimOrganizationEnv = "KMSIM_ORGANIZATION"
 
 // Start creates the backend and runs the setup. After an error, SaveEvidence and Close still apply to
 // whatever was created.
@@ -124,7 +134,7 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 // buildPlan is the cell's documented setup with the setup faults applied: what Start runs and what
 // Preview prints.
 func (s *Session) buildPlan(jar plan.JAR, progress io.Writer) (*plan.Plan, error) {
-	p, err := plan.Documented(s.Cell, jar)
+	p, err := plan.ForProfile(s.profile(), s.Cell, jar)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +144,21 @@ func (s *Session) buildPlan(jar plan.JAR, progress io.Writer) (*plan.Plan, error
 		p.APIM.TokenExpiryTime = plan.SimIntrospectionCacheTTL
 	}
 	faults.Apply(p, s.Checked.SetupFaults, progress)
+	p.PairOnly = s.Config.Detach && p.ProfileOrDefault().FromDiscovery
 	return p, nil
 }
+
+// profile is the run's Key Manager profile.
+func (s *Session) profile() *plan.Profile {
+	if s.Checked.Profile != nil {
+		return s.Checked.Profile
+	}
+	p, _ := plan.ProfileNamed(s.Config.Profile)
+	return p
+}
+
+// Profile is the run's Key Manager profile.
+func (s *Session) Profile() *plan.Profile { return s.profile() }
 
 // Redact masks every secret the session knows and every secret-shaped value.
 func (s *Session) Redact(text string) string {

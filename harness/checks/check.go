@@ -64,7 +64,7 @@ func (ch *Check) Labels() []string {
 }
 
 // Areas in report order.
-var Areas = []string{"setup", "endpoints", "grants", "issuer", "revocation", "mismatch", "keymanager", "roles", "validation"}
+var Areas = []string{"setup", "endpoints", "grants", "issuer", "revocation", "mismatch", "keymanager", "roles", "validation", "oidc"}
 
 var (
 	mu        sync.Mutex

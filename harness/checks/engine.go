@@ -14,6 +14,7 @@ import (
 	"github.com/kmconform/kmconform/harness/evidence"
 	"github.com/kmconform/kmconform/harness/fixture"
 	"github.com/kmconform/kmconform/harness/matrix"
+	"github.com/kmconform/kmconform/harness/plan"
 	"github.com/kmconform/kmconform/harness/results"
 )
 
@@ -90,6 +91,23 @@ const AttachReason = "attach: deployment.toml not readable — this check reads 
 func Applicable(ch *Check, fileAccess bool) (Verdict, bool) {
 	if ch.Files && !fileAccess {
 		return Verdict{Outcome: results.NotApplicable, Message: AttachReason}, false
+	}
+	return Verdict{}, true
+}
+
+// ProfileBefore says whether the run's Key Manager profile can check a capability: one the profile lacks,
+// or one the provider, the pair or the run cannot offer here (env.Provider.Missing: not advertised, no API-M,
+// opaque tokens), is NOT_SUPPORTED with the capability named. e may be nil (kmconform plan).
+func ProfileBefore(p *plan.Profile, e *env.Env, ch *Check) (Verdict, bool) {
+	if !p.Supports(ch.Capability) {
+		return Verdict{Outcome: results.NotSupported,
+			Message: fmt.Sprintf("NOT_SUPPORTED by Key Manager profile %s: it lacks capability %s (%s)", p.Name, ch.Capability, p.LackReason(ch.Capability))}, false
+	}
+	if e != nil && e.Provider != nil {
+		if why, ok := e.Provider.Missing[ch.Capability]; ok {
+			return Verdict{Outcome: results.NotSupported,
+				Message: fmt.Sprintf("NOT_SUPPORTED with Key Manager profile %s: capability %s cannot be checked here: %s", p.Name, ch.Capability, why)}, false
+		}
 	}
 	return Verdict{}, true
 }

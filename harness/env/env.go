@@ -51,12 +51,34 @@ type StepResult struct {
 	Duration time.Duration
 }
 
+// Provider is the Key Manager's authorization server as a profile other than the default sees it: the
+// discovery document every value comes from, and the client the provider's own checks (harness/checks
+// oidc.go) get tokens with.
+type Provider struct {
+	// Base is the provider's base URL: IS's, or an Asgardeo organization's (…/t/{org}).
+	Base string
+	// WellKnown is the discovery document's URL.
+	WellKnown string
+	// Discovery is the document as read (an endpoint the provider does not advertise is "").
+	Discovery *wso2is.Discovery
+	// Document is the document's raw keys, for the discovery check.
+	Document map[string]any
+	// ClientID and ClientSecret are the client: from the credentials file, or registered by DCR.
+	ClientID, ClientSecret string
+	// IntrospectAuth authenticates introspection calls (RFC 7662 §2.1 leaves the method to the provider).
+	IntrospectAuth wso2is.ClientAuth
+	// Missing says, per capability, why it cannot be checked here (not advertised, no API-M, opaque tokens).
+	Missing map[string]string
+}
+
 // Env is a cell after its base setup.
 type Env struct {
-	Cell  matrix.Cell
-	Plan  *plan.Plan
-	Nodes []containers.Node
-	HTTP  *http.Client
+	// Provider is set by the setup of a profile other than the default; nil for WSO2 IS 7.
+	Provider *Provider
+	Cell     matrix.Cell
+	Plan     *plan.Plan
+	Nodes    []containers.Node
+	HTTP     *http.Client
 
 	IS   *wso2is.Client
 	APIM *wso2am.Client

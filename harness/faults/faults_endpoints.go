@@ -58,4 +58,7 @@ var endpointsFaults = []Fault{
 		Doc: "IS's PATCH /api/server/v1/api-resources/{id}/scopes/{name} answers 204 but keeps the scope unchanged"},
 	{Name: "is-token-iss-flips", Kind: Product, Product: "is",
 		Doc: "IS writes the tenant-qualified issuer into every other JWT access token (the intermittent flip of product-is#26522)"},
+	// oidc area (harness/checks/oidc.go).
+	{Name: "is-discovery-omits-jwks-uri", Kind: Product, Product: "is",
+		Doc: "IS's discovery document leaves out jwks_uri, which OpenID Connect Discovery 1.0 §3 requires"},
 }

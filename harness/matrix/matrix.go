@@ -328,11 +328,46 @@ type Cell struct {
 	IS           IS
 	APIM         APIM
 	Capabilities map[string]string
+	// Profile is the Key Manager profile the cell runs with ("" for the default, WSO2 IS 7).
+	Profile      string
 	expectations []Expectation
 }
 
-// Name is the cell's folder name under reports/, e.g. is-7.1.0_apim-4.5.0.
-func (c Cell) Name() string { return "is-" + c.IS.Version + "_apim-" + c.APIM.Version }
+// Name is the cell's folder name under reports/, e.g. is-7.1.0_apim-4.5.0, or is-7.1.0_apim-4.5.0_oidc
+// for a cell of another Key Manager profile than the default.
+func (c Cell) Name() string {
+	n := "is-" + c.IS.Version + "_apim-" + c.APIM.Version
+	if c.Profile != "" {
+		n += "_" + c.Profile
+	}
+	return n
+}
+
+// WithProfile is the cell run with a Key Manager profile: its name carries the profile (unless it is the
+// default) and the profile's own expectations come before the matrix's.
+func (c Cell) WithProfile(name string, isDefault bool, es []Expectation) (Cell, error) {
+	if !isDefault {
+		c.Profile = name
+	}
+	var own []Expectation
+	for i, e := range es {
+		var err error
+		if e.is, err = semver.NewConstraint(e.IS); err != nil {
+			return c, fmt.Errorf("profile %s expectation %d: is %q: %v", name, i+1, e.IS, err)
+		}
+		if e.apim, err = semver.NewConstraint(e.APIM); err != nil {
+			return c, fmt.Errorf("profile %s expectation %d: apim %q: %v", name, i+1, e.APIM, err)
+		}
+		if _, ok := c.Capabilities[e.Capability]; !ok {
+			return c, fmt.Errorf("profile %s expectation %d: unknown capability %q", name, i+1, e.Capability)
+		}
+		if e.Matches(c.IS.Version, c.APIM.Version) {
+			own = append(own, e)
+		}
+	}
+	c.expectations = append(own, c.expectations...)
+	return c, nil
+}
 
 // Cell returns the cell for two versions, or an error that lists the versions kmconform knows.
 func (m *Matrix) Cell(isVersion, apimVersion string) (Cell, error) {

@@ -22,6 +22,8 @@ const (
 	TrustStore FileKind = "truststore"
 	// HandlerJAR is the token-revocation notification handler JAR.
 	HandlerJAR FileKind = "jar"
+	// ArtifactFile is a profile's artifact (Plan.Artifacts): a connector JAR, a webapp.
+	ArtifactFile FileKind = "artifact"
 )
 
 // File is one file the setup writes into a product home. Files is the only list of what goes where: the
@@ -80,7 +82,20 @@ func (p *Plan) Files() []File {
 		out = append(out, File{Node: containers.ISAlias, Product: containers.IS, Path: DropinsDir + p.JAR.Name, Kind: HandlerJAR,
 			Mode: PublicMode, Doc: "the token-revocation notification handler (" + ListenerClass + ")"})
 	}
+	for _, a := range p.Artifacts {
+		out = append(out, File{Node: a.Node, Product: a.Product, Path: a.Path, Kind: ArtifactFile, Mode: PublicMode, Doc: a.Doc})
+	}
 	return out
+}
+
+// ArtifactAt is the artifact written at path, if any.
+func (p *Plan) ArtifactAt(path string) (Artifact, bool) {
+	for _, a := range p.Artifacts {
+		if a.Path == path {
+			return a, true
+		}
+	}
+	return Artifact{}, false
 }
 
 // FilesOf lists the files of one node, in order.

@@ -137,6 +137,23 @@ type Plan struct {
 	Grants Grants
 	// Faults lists the setup faults applied to this plan, in order.
 	Faults []string
+	// Profile is the Key Manager profile the plan registers (ForProfile; Documented leaves it nil, which is
+	// the default profile).
+	Profile *Profile `json:"-"`
+	// Artifacts are what the profile installs beside the base setup (connector JARs, webapps).
+	Artifacts []Artifact `json:",omitempty"`
+	// PairOnly brings the pair up without registering anything: 'kmconform up' of a profile whose attached
+	// run reads the provider's discovery document and registers it (oidc, asgardeo).
+	PairOnly bool `json:",omitempty"`
+}
+
+// ProfileOrDefault is the plan's profile.
+func (p *Plan) ProfileOrDefault() *Profile {
+	if p.Profile != nil {
+		return p.Profile
+	}
+	d, _ := ProfileNamed(DefaultProfile)
+	return d
 }
 
 // APIM's stores stay JKS through 4.7.

@@ -93,6 +93,8 @@ type Cell struct {
 	IS            string `json:"is"`
 	APIM          string `json:"apim"`
 	Target        string `json:"target"`
+	// Profile is the Key Manager profile the cell ran with; empty for the default, WSO2 IS 7.
+	Profile string `json:"profile,omitempty"`
 	// LabelFilter is the filter the run was given ("" for every check).
 	LabelFilter string `json:"labelFilter,omitempty"`
 	// Seed is the order the checks ran in (kmconform run --seed repeats it).

@@ -17,6 +17,9 @@ const (
 )
 
 func publishAPI(ctx context.Context, r *run) error {
+	if r.env.KeyManager == nil {
+		return nil // a provider profile registered no Key Manager (registerKeyManager said why)
+	}
 	api, err := r.env.APIM.CreateAPI(ctx, r.plan.API)
 	if err != nil {
 		return err

@@ -43,6 +43,11 @@ type AttachOptions struct {
 	ReuseAPI string
 	// BackendURL is the endpoint of the API this run publishes; it must be reachable from API-M.
 	BackendURL string
+	// WellKnown is the provider's discovery document (profiles other than the default); Client a client of
+	// the credentials file (nil: register one); Asgardeo the organization and its management application.
+	WellKnown  string
+	Client     *Credentials
+	Asgardeo   *plan.AsgardeoOrg
 	Progress   io.Writer
 	Transcript io.Writer
 	OnStep     func(i, n int, id, name string)
@@ -90,25 +95,47 @@ type Refusal struct{ Msg string }
 func (r *Refusal) Error() string { return r.Msg }
 
 // AttachStepIDs are the steps of an attached run: those of the base setup that need no file access.
-var AttachStepIDs = []string{StepWaitReady, StepDiscovery, StepKeyManager, StepPublishAPI}
+var AttachStepIDs = []string{StepWaitReady, StepDiscovery, StepProviderClient, StepKeyManager, StepPublishAPI}
 
-// Attach sets up an attached pair: it waits until both answer, reads IS discovery, registers IS as a Key
-// Manager (or reuses the one named) and publishes a test API restricted to it (or reuses the one named).
-// The setup steps that need the products' files (deployment.toml, stores, the JAR, starting them) do not
-// run. What it creates, it records in the Undo, which the caller runs at the end; it never changes or
-// removes what it did not create.
+type attachStep struct {
+	id, name string
+	run      func(context.Context) error
+}
+
+// steps are the attached run's steps for its profile.
+func (a *attachRun) steps() []attachStep {
+	prof := a.o.Plan.ProfileOrDefault()
+	if prof.Name == plan.DefaultProfile {
+		return []attachStep{
+			{StepWaitReady, "wait until IS and API-M answer", a.waitReady},
+			{StepDiscovery, "read IS discovery", a.discover},
+			{StepKeyManager, "register IS as Key Manager in API-M (or reuse the one named)", a.keyManager},
+			{StepPublishAPI, "publish a test API restricted to the IS Key Manager (or reuse the one named)", a.publishAPI},
+		}
+	}
+	out := []attachStep{
+		{StepWaitReady, "wait until the provider" + map[bool]string{true: " and API-M", false: ""}[a.o.APIMURL != ""] + " answer", a.waitReady},
+		{StepDiscovery, "read the provider's discovery document", a.discover},
+		{StepProviderClient, "get the provider's client (credentials file or registration)", a.providerClient},
+	}
+	if a.o.APIMURL != "" {
+		out = append(out,
+			attachStep{StepKeyManager, "register the provider as " + prof.KMType + " Key Manager in API-M (or reuse the one named)", a.keyManager},
+			attachStep{StepPublishAPI, "publish a test API restricted to that Key Manager (or reuse the one named)", a.publishAPI})
+	}
+	return out
+}
+
+// Attach sets up an attached pair: it waits until both answer, reads the provider's discovery, registers the
+// profile's Key Manager (or reuses the one named) and publishes a test API restricted to it (or reuses the
+// one named). The setup steps that need the products' files (deployment.toml, stores, the JAR, starting
+// them) do not run. What it creates, it records in the Undo, which the caller runs at the end; it never
+// changes or removes what it did not create (the Resident Key Manager the obkm profile disables on a pair
+// kmconform starts is left as it is).
 func Attach(ctx context.Context, o AttachOptions) (*env.Env, *Undo, error) {
 	a := newAttachRun(o)
 	e := a.env
-	steps := []struct {
-		id, name string
-		run      func(context.Context) error
-	}{
-		{StepWaitReady, "wait until IS and API-M answer", a.waitReady},
-		{StepDiscovery, "read IS discovery", a.discover},
-		{StepKeyManager, "register IS as Key Manager in API-M (or reuse the one named)", a.keyManager},
-		{StepPublishAPI, "publish a test API restricted to the IS Key Manager (or reuse the one named)", a.publishAPI},
-	}
+	steps := a.steps()
 	for i, s := range steps {
 		fmt.Fprintf(a.o.Progress, "[setup %d/%d] %s\n", i+1, len(steps), s.name)
 		if o.OnStep != nil {
@@ -141,6 +168,9 @@ func CheckAttach(ctx context.Context, o AttachOptions) error {
 	if err := a.discover(ctx); err != nil {
 		return err
 	}
+	if a.env.APIM == nil {
+		return nil
+	}
 	if _, err := a.findKeyManager(ctx); err != nil {
 		return err
 	}
@@ -170,8 +200,16 @@ func newAttachRun(o AttachOptions) *attachRun {
 		}
 	}
 	e.HTTP = httpcall.NewClient(httpcall.ClientOptions{Resolve: resolve, Roots: o.Roots, Timeout: intervals.Get(intervals.HTTPRequest).Timeout, Wrap: wrap})
+	if o.Asgardeo != nil {
+		e.Redactor.Add(o.Asgardeo.ClientSecret)
+	}
+	if o.Client != nil {
+		e.Redactor.Add(o.Client.Password)
+	}
 	e.IS = &wso2is.Client{HTTP: e.HTTP, Base: o.ISURL, AdminUser: o.ISAdmin.Username, AdminPassword: o.ISAdmin.Password}
-	e.APIM = &wso2am.Client{HTTP: e.HTTP, Base: o.APIMURL, Gateway: o.GatewayURL, AdminUser: o.APIMAdmin.Username, AdminPassword: o.APIMAdmin.Password}
+	if o.APIMURL != "" {
+		e.APIM = &wso2am.Client{HTTP: e.HTTP, Base: o.APIMURL, Gateway: o.GatewayURL, AdminUser: o.APIMAdmin.Username, AdminPassword: o.APIMAdmin.Password}
+	}
 	return &attachRun{o: o, env: e, undo: &Undo{}}
 }
 
@@ -184,16 +222,55 @@ type attachRun struct {
 type probe struct{ what, url, interval string }
 
 func (a *attachRun) probes() []probe {
-	return []probe{
-		{"IS", a.o.ISURL + wso2is.DiscoveryPath, intervals.ISReady},
-		{"API-M", a.o.APIMURL + wso2am.HealthPath, intervals.APIMReady},
+	if a.o.Plan.ProfileOrDefault().Name == plan.DefaultProfile {
+		return []probe{
+			{"IS", a.o.ISURL + wso2is.DiscoveryPath, intervals.ISReady},
+			{"API-M", a.o.APIMURL + wso2am.HealthPath, intervals.APIMReady},
+		}
 	}
+	out := []probe{{"the provider", a.wellKnown(), intervals.ISReady}}
+	if a.o.APIMURL != "" {
+		out = append(out, probe{"API-M", a.o.APIMURL + wso2am.HealthPath, intervals.APIMReady})
+	}
+	return out
+}
+
+// wellKnown is the provider's discovery document: the one given, an Asgardeo organization's, or IS's.
+func (a *attachRun) wellKnown() string {
+	switch {
+	case a.o.WellKnown != "":
+		return a.o.WellKnown
+	case a.o.Asgardeo != nil:
+		return a.o.Asgardeo.OrgBase() + wso2is.DiscoveryPath
+	}
+	return a.o.ISURL + wso2is.DiscoveryPath
+}
+
+// providerOptions is where an attached provider's values come from.
+func (a *attachRun) providerOptions() ProviderOptions {
+	o := ProviderOptions{Base: a.o.ISURL, WellKnown: a.wellKnown(), Client: a.o.Client, APIM: a.o.APIMURL != ""}
+	if a.o.ISAdmin.Username != "" {
+		admin := a.o.ISAdmin
+		o.Admin = &admin
+	}
+	if g := a.o.Asgardeo; g != nil {
+		o.Base = g.OrgBase()
+		o.Client = &Credentials{Username: g.ClientID, Password: g.ClientSecret}
+	}
+	return o
 }
 
 func (a *attachRun) discover(ctx context.Context) error {
+	if a.o.Plan.ProfileOrDefault().Name != plan.DefaultProfile {
+		return discoverProvider(ctx, a.env, a.providerOptions())
+	}
 	d, err := a.env.IS.Discover(ctx)
 	a.env.Discovery = d
 	return err
+}
+
+func (a *attachRun) providerClient(ctx context.Context) error {
+	return provideClient(ctx, a.env, a.providerOptions(), a.o.Progress, a.undo.add)
 }
 
 func (a *attachRun) waitReady(ctx context.Context) error {
@@ -235,6 +312,9 @@ func (a *attachRun) findKeyManager(ctx context.Context) (*wso2am.KeyManager, err
 		return nil, &Refusal{fmt.Sprintf("API-M has no Key Manager named %q to reuse: check the name in the admin portal, or leave --reuse-key-manager out to let kmconform register one", name)}
 	}
 	payload := a.payload()
+	if payload == nil {
+		return nil, fmt.Errorf("the provider's discovery document gives no Key Manager registration for profile %s", a.o.Plan.ProfileOrDefault().Name)
+	}
 	for _, k := range list {
 		if k.Name == payload.Name {
 			return nil, &Refusal{fmt.Sprintf("API-M already has a Key Manager named %s that this run did not create: pass --reuse-key-manager %s to run against it, or remove it", k.Name, k.Name)}
@@ -253,6 +333,12 @@ func (a *attachRun) findKeyManager(ctx context.Context) (*wso2am.KeyManager, err
 // keyManager reuses the Key Manager named, or registers IS as one (removed at the end).
 func (a *attachRun) keyManager(ctx context.Context) error {
 	e := a.env
+	if a.o.Plan.ProfileOrDefault().FromDiscovery {
+		if why := gatewayOff(e); why != "" {
+			fmt.Fprintf(a.o.Progress, "  no Key Manager registered: %s\n", why)
+			return nil
+		}
+	}
 	reuse, err := a.findKeyManager(ctx)
 	if err != nil {
 		return err
@@ -263,6 +349,9 @@ func (a *attachRun) keyManager(ctx context.Context) error {
 		return nil
 	}
 	payload := a.payload()
+	if payload == nil {
+		return fmt.Errorf("kmconform defect: no Key Manager payload for profile %s", a.o.Plan.ProfileOrDefault().Name)
+	}
 	created, err := e.APIM.CreateKeyManager(ctx, payload)
 	if err != nil {
 		return err
@@ -276,8 +365,19 @@ func (a *attachRun) keyManager(ctx context.Context) error {
 	return WaitListed(ctx, e.APIM, km.Name, a.o.Progress)
 }
 
-// payload is the documented registration with IS's URL and administrator in place of a started cell's.
+// payload is the documented registration with IS's URL and administrator in place of a started cell's; for
+// a profile filled from the discovery document, the registration that document gives.
 func (a *attachRun) payload() *wso2am.KeyManager {
+	if prof := a.o.Plan.ProfileOrDefault(); prof.FromDiscovery {
+		if a.env.Provider == nil {
+			return nil
+		}
+		km, err := plan.ProviderPayload(prof, providerDocument(a.env.Provider), a.o.Asgardeo)
+		if err != nil {
+			return nil
+		}
+		return km
+	}
 	b, _ := json.Marshal(a.o.Plan.KeyManager)
 	b = []byte(strings.ReplaceAll(string(b), plan.ISBase, strings.TrimRight(a.o.ISURL, "/")))
 	var km wso2am.KeyManager
@@ -294,6 +394,9 @@ func (a *attachRun) payload() *wso2am.KeyManager {
 // alone, restricted to the IS Key Manager.
 func (a *attachRun) publishAPI(ctx context.Context) error {
 	e := a.env
+	if e.KeyManager == nil {
+		return nil // the profile registered no Key Manager (keyManager said why)
+	}
 	if a.o.ReuseAPI != "" {
 		api, err := a.findAPI(ctx)
 		if err != nil {

@@ -101,6 +101,10 @@ func (r *run) content(ctx context.Context, node containers.Node, f plan.File) ([
 		return ts, nil
 	case plan.HandlerJAR:
 		return r.plan.JAR.Content, nil
+	case plan.ArtifactFile:
+		if a, ok := r.plan.ArtifactAt(f.Path); ok && len(a.Content) > 0 {
+			return a.Content, nil
+		}
 	}
 	return nil, fmt.Errorf("kmconform defect: no content for %s file %s", f.Kind, f.Path)
 }

@@ -7,11 +7,23 @@ import (
 	"slices"
 
 	"github.com/kmconform/kmconform/harness/intervals"
+	"github.com/kmconform/kmconform/harness/plan"
 	"github.com/kmconform/kmconform/harness/poll"
 	"github.com/kmconform/kmconform/harness/wso2am"
 )
 
 func registerKeyManager(ctx context.Context, r *run) error {
+	if r.plan.ProfileOrDefault().FromDiscovery {
+		if why := gatewayOff(r.env); why != "" {
+			fmt.Fprintf(r.opt.Progress, "  no Key Manager registered: %s\n", why)
+			return nil
+		}
+		km, err := plan.ProviderPayload(r.plan.ProfileOrDefault(), providerDocument(r.env.Provider), nil)
+		if err != nil {
+			return err
+		}
+		r.plan.KeyManager = km
+	}
 	// Earlier registrations first: IS's own is then the last registered, as after a user's re-registration.
 	for _, km := range r.plan.ExtraKeyManagers {
 		if _, err := r.env.APIM.CreateKeyManager(ctx, km); err != nil {

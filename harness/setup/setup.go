@@ -61,11 +61,11 @@ const (
 	StepPublishAPI    = "publish-api"
 )
 
-// StepIDs lists every step id in order.
+// StepIDs lists every step id of every profile: the default setup's in order, then the other profiles' own.
 func StepIDs() []string {
 	var ids []string
-	for _, s := range steps() {
-		ids = append(ids, s.id)
+	for _, st := range allSteps() {
+		ids = append(ids, st.id)
 	}
 	return ids
 }
@@ -73,10 +73,36 @@ func StepIDs() []string {
 // StepNames lists every step's name, in the order of StepIDs.
 func StepNames() []string {
 	var names []string
-	for _, s := range steps() {
-		names = append(names, s.name)
+	for _, st := range allSteps() {
+		names = append(names, st.name)
 	}
 	return names
+}
+
+// StepsOf lists the ids and names of the steps a plan runs, in order.
+func StepsOf(p *plan.Plan) (ids, names []string) {
+	for _, st := range stepsFor(p) {
+		ids, names = append(ids, st.id), append(names, st.name)
+	}
+	return ids, names
+}
+
+func allSteps() []step {
+	out := steps()
+	seen := map[string]bool{}
+	for _, st := range out {
+		seen[st.id] = true
+	}
+	for _, name := range plan.ProfileNames() {
+		prof, _ := plan.ProfileNamed(name)
+		for _, st := range stepsFor(&plan.Plan{Profile: prof}) {
+			if !seen[st.id] {
+				seen[st.id] = true
+				out = append(out, st)
+			}
+		}
+	}
+	return out
 }
 
 // steps is the documented setup, in order.
@@ -94,6 +120,66 @@ func steps() []step {
 		{StepKeyManager, "register IS as Key Manager in API-M", registerKeyManager},
 		{StepPublishAPI, "publish the API restricted to the IS Key Manager", publishAPI},
 	}
+}
+
+// stepsFor is the setup of a plan's profile on a target kmconform starts: the nodes of the documented
+// setup, then what the profile registers. The default profile is steps().
+func stepsFor(p *plan.Plan) []step {
+	prof := p.ProfileOrDefault()
+	if prof.Name == plan.DefaultProfile {
+		return steps()
+	}
+	base := steps()[:5] // create, mint, configure IS and API-M, the notification JAR
+	if len(p.Artifacts) > 0 || prof.KMType == plan.TypeOBKM || prof.KMType == plan.TypeAsgardeo {
+		base = append(base, step{StepPlaceArtifacts, "place the profile's artifacts (" + prof.Title + ")", placeArtifacts})
+	}
+	base = append(base, steps()[5:7]...) // start, wait until ready
+	switch {
+	case prof.Name == "asgardeo" || p.PairOnly:
+		// Asgardeo is a SaaS: a started pair only plays it ('kmconform up'), an attached run registers it;
+		// 'kmconform up' of the oidc profile leaves the registration to the attached run too.
+		return base
+	case prof.FromDiscovery:
+		return append(base,
+			step{StepDiscovery, "read the provider's discovery document", readProviderDiscovery},
+			step{StepProviderClient, "get the provider's client (credentials file or registration)", providerClient},
+			step{StepKeyManager, "register the provider as Key Manager (" + prof.KMType + ") in API-M", registerKeyManager},
+			step{StepPublishAPI, "publish the API restricted to the provider's Key Manager", publishAPI})
+	}
+	return append(base,
+		step{StepDiscovery, "read IS discovery", readProviderDiscovery},
+		step{StepProviderClient, "get a client of IS for the provider checks", providerClient},
+		step{StepKeyManager, "register IS as " + prof.KMType + " Key Manager in API-M", registerKeyManager},
+		step{StepDisableResident, "disable the Resident Key Manager, as the documentation of " + prof.Title + " says", disableResidentStep},
+		step{StepPublishAPI, "publish the API restricted to the " + prof.KMType + " Key Manager", publishAPI})
+}
+
+// providerOptions is where a started pair's provider values come from: IS under its network name, its
+// administrator for registration and introspection.
+func (r *run) providerOptions() ProviderOptions {
+	return ProviderOptions{Base: plan.ISBase, WellKnown: plan.ISBase + wso2is.DiscoveryPath,
+		Admin: &Credentials{Username: plan.AdminUser, Password: plan.AdminPassword}, APIM: true}
+}
+
+func readProviderDiscovery(ctx context.Context, r *run) error {
+	return discoverProvider(ctx, r.env, r.providerOptions())
+}
+
+func providerClient(ctx context.Context, r *run) error {
+	// The started pair is removed at the end: the client goes with it.
+	return provideClient(ctx, r.env, r.providerOptions(), r.opt.Progress, func(string, func(context.Context) error) {})
+}
+
+func disableResidentStep(ctx context.Context, r *run) error { return disableResident(ctx, r.env.APIM) }
+
+// placeArtifacts writes the profile's artifacts (connector JARs, webapps) into each node.
+func placeArtifacts(ctx context.Context, r *run) error {
+	for _, alias := range []string{containers.ISAlias, containers.APIMAlias} {
+		if err := r.writeFiles(ctx, alias, plan.ArtifactFile); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // EnvironmentStep reports whether a failure of the step is the environment's or the harness's rather
@@ -134,7 +220,7 @@ func Up(ctx context.Context, opt Options) (*env.Env, error) {
 	}
 	p := opt.Plan
 	r := &run{opt: opt, plan: p, env: &env.Env{Cell: p.Cell, Plan: p, Redactor: &evidence.Redactor{}, Progress: opt.Progress}}
-	all := steps()
+	all := stepsFor(p)
 	for i, s := range all {
 		fmt.Fprintf(opt.Progress, "[setup %d/%d] %s\n", i+1, len(all), s.name)
 		if opt.OnStep != nil {

@@ -17,13 +17,22 @@ import (
 // dcrTarget is what the IS connector needs from a KM configuration, copied out under the lock.
 type dcrTarget struct {
 	kmType, registerURL, introspectURL, user, password, identityUser, authMode, clientID string
+	// mgmtBearer: the Asgardeo connector calls DCR with a bearer token of its management application,
+	// which it gets from tokenURL with client_credentials (AsgardeoDCRAuthInterceptor).
+	mgmtBearer bool
+	tokenURL   string
 }
 
 func dcrTargetOf(km *keyManager, clientID string) dcrTarget {
-	return dcrTarget{kmType: km.Type, registerURL: km.prop("client_registration_endpoint"),
+	t := dcrTarget{kmType: km.Type, registerURL: km.prop("client_registration_endpoint"),
 		introspectURL: km.prop("introspection_endpoint"), user: km.text("Username"),
 		password: km.text("Password"), identityUser: km.prop("IdentityUser"),
 		authMode: km.prop("Authentication"), clientID: clientID}
+	if km.Type == typeAsgardeo {
+		// The management application's credentials authenticate introspection (Basic) and get the DCR token.
+		t.user, t.password, t.mgmtBearer, t.tokenURL = km.text("mgmt_client_id"), km.text("mgmt_client_secret"), true, km.prop("token_endpoint")
+	}
+	return t
 }
 
 // authorize sets the connector's credentials: Basic Username:Password, or for MutualTLS (4.6+) the
@@ -39,6 +48,8 @@ func (t dcrTarget) authorize(req *http.Request) {
 }
 
 type dcrInput struct {
+	// kmType picks the connector's body: WSO2-IS-7 (and the IS-based ObKeyManager), or Asgardeo's.
+	kmType                        string
 	clientName, appName, callback string
 	grants                        []string
 	props                         map[string]any
@@ -49,6 +60,9 @@ type dcrResult struct{ clientID, clientSecret string }
 // dcrBody is WSO2IS7ClientInfo as Gson writes it (identity-server-7.md §7 "What API-M sends"): nulls
 // omitted, primitives always present, ext_allowed_audience only from connector 2.0.5 (API-M 4.6+).
 func (s *Server) dcrBody(in dcrInput) map[string]any {
+	if in.kmType == typeAsgardeo {
+		return asgardeoDCRBody(in)
+	}
 	b := map[string]any{
 		"client_name":                                in.clientName,
 		"grant_types":                                in.grants,
@@ -64,7 +78,7 @@ func (s *Server) dcrBody(in dcrInput) map[string]any {
 		"require_pushed_authorization_requests":      false,
 		"tls_client_certificate_bound_access_tokens": false,
 	}
-	if s.ver >= 6 {
+	if s.ver >= 6 && in.kmType == typeIS7 {
 		b["ext_allowed_audience"] = "organization"
 	}
 	if in.callback != "" {
@@ -110,7 +124,15 @@ func (s *Server) callIS(ctx context.Context, t dcrTarget, method, rawURL, conten
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
-	t.authorize(req)
+	if t.mgmtBearer {
+		tok, err := s.mgmtToken(ctx, t)
+		if err != nil {
+			return nil, 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	} else {
+		t.authorize(req)
+	}
 	resp, err := s.out.Do(req)
 	if err != nil {
 		return nil, 0, err
@@ -191,6 +213,7 @@ type introspection struct {
 // introspect is the connector's getTokenMetaData: POST introspectionEndpoint with Basic admin credentials.
 func (s *Server) introspect(ctx context.Context, t dcrTarget, token string) (introspection, error) {
 	form := url.Values{"token": {token}}
+	t.mgmtBearer = false // introspection takes Basic credentials (the Asgardeo connector: its management application's)
 	raw, status, err := s.callIS(ctx, t, http.MethodPost, t.introspectURL, "application/x-www-form-urlencoded", []byte(form.Encode()))
 	if err != nil {
 		return introspection{}, err

@@ -205,9 +205,10 @@ func (s *Server) kmDelete(w http.ResponseWriter, r *http.Request) {
 // adminSettings exposes keyManagerConfiguration[] so clients can see which connector types exist and
 // which fields they require; authConfigurations appear from 4.6 (api-manager-4.md §2, §10 item 1).
 func (s *Server) adminSettings(w http.ResponseWriter, _ *http.Request) {
-	display := map[string]string{typeDefault: "Resident Key Manager", typeIS: "WSO2 Identity Server", typeIS7: "WSO2 Identity Server 7"}
+	display := map[string]string{typeDefault: "Resident Key Manager", typeIS: "WSO2 Identity Server", typeIS7: "WSO2 Identity Server 7",
+		typeCustom: "Custom", typeAsgardeo: "Asgardeo", typeOBKM: "ObKeyManager"}
 	var out []map[string]any
-	types := append([]string(nil), knownKMTypes...)
+	types := s.kmTypes()
 	sort.Strings(types)
 	for _, t := range types {
 		conn, auth := []map[string]any{}, []map[string]any{}

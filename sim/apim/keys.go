@@ -198,8 +198,12 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 		if s.opt.Faults.On("apim-keygen-drops-unlisted-grants") {
 			grants = slices.DeleteFunc(slices.Clone(grants), func(g string) bool { return !slices.Contains(kmGrants, g) })
 		}
-		res, err := s.dcrRegister(r.Context(), target, dcrInput{
-			clientName: fmt.Sprintf("%s_%s_%s", owner, app.ID, req.KeyType), appName: appName,
+		clientName := fmt.Sprintf("%s_%s_%s", owner, app.ID, req.KeyType)
+		if target.kmType == typeAsgardeo {
+			clientName = asgardeoClientName(owner, appName, app.ID, req.KeyType)
+		}
+		res, err := s.dcrRegister(r.Context(), target, dcrInput{kmType: target.kmType,
+			clientName: clientName, appName: appName,
 			grants: grants, callback: req.CallbackURL, props: req.AdditionalProperties})
 		if err != nil {
 			var fe *feignError

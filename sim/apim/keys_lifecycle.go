@@ -73,13 +73,16 @@ func (s *Server) updateKeys(w http.ResponseWriter, r *http.Request) {
 	keyType, ck, cs, resident := m.KeyType, m.ConsumerKey, m.ConsumerSecret, km.Type == typeDefault
 	target := dcrTargetOf(km, ck)
 	clientName := fmt.Sprintf("%s_%s_%s", app.Owner, app.ID, keyType)
+	if km.Type == typeAsgardeo {
+		clientName = asgardeoClientName(app.Owner, app.Name, app.ID, keyType)
+	}
 	appName := app.Name
 	s.mu.Unlock()
 
 	grants, callback := req.SupportedGrantTypes, req.CallbackURL
 	outProps := props
 	if !resident && !s.opt.Faults.On("apim-keys-update-not-sent-to-is") {
-		res, err := s.dcrUpdate(r.Context(), target, dcrInput{clientName: clientName, appName: appName,
+		res, err := s.dcrUpdate(r.Context(), target, dcrInput{kmType: target.kmType, clientName: clientName, appName: appName,
 			grants: grants, callback: callback, props: props}, cs)
 		if err != nil {
 			s.log.Error("org.wso2.is7.client.WSO2IS7KeyManager", "Error occurred while updating OAuth Client : %s. Caused by: %s",

@@ -237,8 +237,6 @@ type connField struct {
 	auth              bool // 4.6+ getAuthConfigurations (validated by validateAuthConfigurations)
 }
 
-var knownKMTypes = []string{typeDefault, typeIS, typeIS7}
-
 // connectorFields lists the connector configurations of a KM type for this product version
 // (api-manager-4.md §2.2 table). nil for an unknown type.
 func (s *Server) connectorFields(kmType string) []connField {
@@ -247,6 +245,12 @@ func (s *Server) connectorFields(kmType string) []connField {
 	apiRes := connField{name: "api_resource_management_endpoint", label: "WSO2 Identity Server 7 API Resource Management Endpoint", kind: "input", required: true}
 	roles := connField{name: "is7_roles_endpoint", label: "WSO2 Identity Server 7 Roles Endpoint", kind: "input", required: true}
 	rolesCreate := connField{name: "enable_roles_creation", label: "Create roles in WSO2 Identity Server 7", kind: "checkbox"}
+	if !s.knowsType(kmType) {
+		return nil
+	}
+	if f := otherConnectorFields(kmType); f != nil {
+		return f
+	}
 	switch kmType {
 	case typeDefault:
 		return []connField{}

@@ -89,7 +89,10 @@ func (s *Server) mapKeys(w http.ResponseWriter, r *http.Request) {
 
 	var grants []string
 	var callback string
-	if resident {
+	if km.Type == typeCustom {
+		// Out-of-band provisioning (configure-custom-km-out-of-band, API-M 4.5 docs): no connector reads the
+		// client; the consumer key alone is mapped and the secret is not needed.
+	} else if resident {
 		// UNCONFIRMED (the Resident KM's mapping is outside the references): chose to compare with its own
 		// clients and answer a mismatch like the IS 7 connector.
 		if rc == nil || rc.Secret != req.ConsumerSecret {

@@ -48,6 +48,9 @@ type Server struct {
 
 	now func() time.Time
 
+	// connectors are the Key Manager types whose connector JARs are in dropins (connector_others.go).
+	connectors map[string]bool
+
 	mu sync.Mutex
 	st *state
 }
@@ -96,6 +99,7 @@ func New(h *home.Home, opt Options) (*Server, error) {
 	s.out = opt.Hosts.Client(roots, 30*time.Second)
 	s.backend = &http.Transport{DialContext: opt.Hosts.DialContext, TLSClientConfig: simnet.JavaTLSConfig(roots)}
 
+	s.connectors = s.scanConnectors()
 	s.st = newState(s)
 	s.warnGrantFaults()
 	return s, nil

@@ -19,4 +19,5 @@ var endpointsFaults = []Fault{
 	{"is-apiresource-patch-drops-scopes", "is", "PATCH /api/server/v1/api-resources/{id} answers 204 but ignores addedScopes"},
 	{"is-apiresource-scope-patch-ignored", "is", "PATCH /api/server/v1/api-resources/{id}/scopes/{name} answers 204 but changes nothing"},
 	{"is-token-iss-flips", "is", "every other JWT access token carries the tenant-qualified issuer (…/t/carbon.super/oauth2/token)"},
+	{"is-discovery-omits-jwks-uri", "is", "the discovery document leaves out jwks_uri (the JWKS endpoint itself still answers)"},
 }

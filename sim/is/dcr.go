@@ -171,7 +171,7 @@ func tokenTypeOf(req *dcrRequest) string {
 
 // dcrCreate serves POST /register → 201 (§7).
 func (s *server) dcrCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.adminAuth(r) {
+	if !s.dcrAuth(r, "internal_dcr_create") {
 		// UNCONFIRMED (§7): body of an unauthenticated DCR call; chose 401 without body.
 		dcrStatus(w, http.StatusUnauthorized)
 		return
@@ -199,7 +199,7 @@ func (s *server) dcrCreate(w http.ResponseWriter, r *http.Request) {
 		owner: s.admin.name, grantTypes: req.GrantTypes, redirectURIs: req.RedirectURIs,
 		tokenType: tokenTypeOf(req), fields: fields,
 		appTokenLifetime: defaultTokenLifetime, userTokenLifetime: defaultTokenLifetime,
-		refreshTokenLifetime: defaultRefreshLifetime, idTokenLifetime: defaultTokenLifetime,
+		refreshTokenLifetime: defaultRefreshLifetime, idTokenLifetime: defaultTokenLifetime, org: orgOf(r),
 	}
 	applyLifetimes(a, req)
 	if a.clientID == "" {
@@ -272,13 +272,13 @@ func (s *server) dcrByName(w http.ResponseWriter, r *http.Request) {
 // dcrLookup answers 200 with the application find picks (called under s.mu), or 401 without body when
 // it picks none or the caller is not the admin (§7).
 func (s *server) dcrLookup(w http.ResponseWriter, r *http.Request, find func() *app) {
-	if !s.adminAuth(r) {
+	if !s.dcrAuth(r, "internal_dcr_view") {
 		dcrStatus(w, http.StatusUnauthorized)
 		return
 	}
 	s.mu.Lock()
 	var body []byte
-	if a := find(); a != nil {
+	if a := find(); a != nil && a.org == orgOf(r) {
 		body = s.dcrBody(a)
 	}
 	s.mu.Unlock()
@@ -292,7 +292,7 @@ func (s *server) dcrLookup(w http.ResponseWriter, r *http.Request, find func() *
 // dcrUpdate serves PUT /register/{client_id} → 200. UNCONFIRMED (§7): fields absent from the update
 // keep their values; chose merge semantics, with client_secret replacing the secret when given.
 func (s *server) dcrUpdate(w http.ResponseWriter, r *http.Request) {
-	if !s.adminAuth(r) {
+	if !s.dcrAuth(r, "internal_dcr_update") {
 		dcrStatus(w, http.StatusUnauthorized)
 		return
 	}
@@ -306,7 +306,7 @@ func (s *server) dcrUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	a := s.apps[id]
-	if a == nil {
+	if a == nil || a.org != orgOf(r) {
 		s.mu.Unlock()
 		dcrStatus(w, http.StatusUnauthorized)
 		return
@@ -351,13 +351,16 @@ func (s *server) dcrUpdate(w http.ResponseWriter, r *http.Request) {
 // dcrDelete serves DELETE /register/{client_id} → 204. The app's tokens stop being valid.
 // UNCONFIRMED (§9 point 5): whether deletion notifies API-M; chose no notification.
 func (s *server) dcrDelete(w http.ResponseWriter, r *http.Request) {
-	if !s.adminAuth(r) {
+	if !s.dcrAuth(r, "internal_dcr_delete") {
 		dcrStatus(w, http.StatusUnauthorized)
 		return
 	}
 	id := r.PathValue("client_id")
 	s.mu.Lock()
 	a := s.apps[id]
+	if a != nil && a.org != orgOf(r) {
+		a = nil
+	}
 	if a != nil && s.faults.On("is-dcr-delete-keeps-tokens") {
 		delete(s.apps, id)
 	} else if a != nil {

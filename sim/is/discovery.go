@@ -9,7 +9,8 @@ import (
 // must be "token" or "oidcdiscovery", else 400 text. The tenant form /t/<tenant>/… is answered for the
 // super tenant only.
 func (s *server) discovery(w http.ResponseWriter, r *http.Request) {
-	if t := r.PathValue("tenant"); t != "" && t != "carbon.super" {
+	t := r.PathValue("tenant")
+	if t != "" && t != "carbon.super" && (s.org == "" || t != s.org) {
 		// UNCONFIRMED (§3): other tenants do not exist in the simulator; chose 404.
 		http.NotFound(w, r)
 		return
@@ -22,6 +23,12 @@ func (s *server) discovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := s.discoveryDocument()
+	if t != "" && t == s.org {
+		doc = s.orgDocument(t)
+	}
+	if s.faults.On("is-discovery-omits-jwks-uri") {
+		delete(doc, "jwks_uri") // fault is-discovery-omits-jwks-uri: the JWKS endpoint itself still answers
+	}
 	if s.faults.On("is-discovery-omits-grant") {
 		doc["grant_types_supported"] = slices.DeleteFunc(doc["grant_types_supported"].([]string),
 			func(g string) bool { return g == grantJWTBearer })

@@ -35,6 +35,15 @@ func newRogueKey() (*signingKey, error) {
 // is-token-iss-mismatch the tenant-qualified form (product-is#26522 saw the two alternate), or under
 // is-token-iss-flips that form in every other token (the first one keeps the plain issuer).
 func (s *server) tokenIssuer() string {
+	return s.accessIssuer(nil)
+}
+
+// accessIssuer is the iss of an application's JWT access tokens: its organization's issuer, or for the root
+// tenant tokenIssuer's (with the faults).
+func (s *server) accessIssuer(a *app) string {
+	if a != nil && a.org != "" {
+		return s.orgIssuer(a.org)
+	}
 	n := s.issued.Add(1)
 	if s.faults.On("is-token-iss-mismatch") || (s.faults.On("is-token-iss-flips") && n%2 == 0) {
 		return strings.TrimSuffix(s.baseURL(), "/") + "/t/carbon.super/oauth2/token"

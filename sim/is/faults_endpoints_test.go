@@ -47,6 +47,19 @@ func TestFaultDiscoveryOmitsGrant(t *testing.T) {
 	})
 }
 
+// §3: the document carries jwks_uri; the fault drops the key, not the JWKS endpoint.
+func TestFaultDiscoveryOmitsJWKSURI(t *testing.T) {
+	both(t, "is-discovery-omits-jwks-uri", "", func(t *testing.T, s *sim, faulty bool) {
+		_, listed := s.do("GET", "/oauth2/token/.well-known/openid-configuration", nil, nil).json(t)["jwks_uri"]
+		if listed == faulty {
+			t.Errorf("jwks_uri listed = %t", listed)
+		}
+		if r := s.do("GET", "/oauth2/jwks", nil, nil); r.status != 200 {
+			t.Errorf("the JWKS endpoint must still answer: %d", r.status)
+		}
+	})
+}
+
 // §4: a token answer carries Cache-Control: no-store and Pragma: no-cache.
 func TestFaultTokenResponseCacheable(t *testing.T) {
 	both(t, "is-token-response-cacheable", "", func(t *testing.T, s *sim, faulty bool) {

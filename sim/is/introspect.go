@@ -10,7 +10,7 @@ import (
 // application-management view permission (here: the super admin); client credentials only when a
 // [[resource.access_control]] rule allows BasicClientAuthentication.
 func (s *server) introspect(w http.ResponseWriter, r *http.Request) {
-	if !s.introspectAuth(r) {
+	if !s.introspectAuth(r) && !s.orgClientAuth(r) {
 		// UNCONFIRMED (§6): body of the authentication-valve 401; chose an empty body.
 		w.Header().Set("WWW-Authenticate", `Basic realm="WSO2 Identity Server"`)
 		w.WriteHeader(http.StatusUnauthorized)
@@ -24,12 +24,12 @@ func (s *server) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok, hint := params.Get("token"), params.Get("token_type_hint")
-	now := s.now()
+	now, org := s.now(), orgOf(r)
 	s.mu.Lock()
 	var body []byte
 	lookups := []func() []byte{
-		func() []byte { return s.introspectAccess(tok, now) },
-		func() []byte { return s.introspectRefresh(tok, now) },
+		func() []byte { return s.introspectAccess(tok, now, org) },
+		func() []byte { return s.introspectRefresh(tok, now, org) },
 	}
 	if hint == "refresh_token" {
 		lookups[0], lookups[1] = lookups[1], lookups[0]
@@ -67,9 +67,9 @@ func (s *server) introspectAuth(r *http.Request) bool {
 
 // introspectAccess is the active response for an access token (§6 keys), nil if tok is not an
 // active access token. Callers hold s.mu.
-func (s *server) introspectAccess(tok string, now time.Time) []byte {
+func (s *server) introspectAccess(tok string, now time.Time, org string) []byte {
 	t := s.lookupAccess(tok)
-	if t == nil {
+	if t == nil || t.org != org {
 		return nil
 	}
 	revokedActive := s.faults.On("is-introspect-revoked-active") && now.Before(t.expiry())
@@ -92,15 +92,15 @@ func (s *server) introspectAccess(tok string, now time.Time) []byte {
 		kv{"aut", aut},
 	)
 	if t.jwt {
-		pairs = append(pairs, kv{"aud", t.clientID}, kv{"jti", t.jti}, kv{"sub", s.subject(t)}, kv{"iss", s.issuer()})
+		pairs = append(pairs, kv{"aud", t.clientID}, kv{"jti", t.jti}, kv{"sub", s.subject(t)}, kv{"iss", s.orgIssuer(t.org)})
 	}
 	return orderedJSON(pairs)
 }
 
 // introspectRefresh answers for a refresh token: token_type "Refresh" (§6). Callers hold s.mu.
-func (s *server) introspectRefresh(tok string, now time.Time) []byte {
+func (s *server) introspectRefresh(tok string, now time.Time, org string) []byte {
 	t := s.lookupRefresh(tok)
-	if t == nil || !t.refreshActive(now) {
+	if t == nil || !t.refreshActive(now) || t.org != org {
 		return nil
 	}
 	pairs := append(introspectHead(t),

@@ -33,7 +33,7 @@ func (s *server) issue(a *app, res *grantResult) (*token, error) {
 		subjectID: subject, fedIdP: res.fedIdP,
 		jwt: a.jwtTokens(), tokenType: a.tokenType,
 		issued: now.Truncate(time.Second), validity: time.Duration(lifetime) * time.Second,
-		renewed: res.previous != nil,
+		renewed: res.previous != nil, org: a.org,
 	}
 	if t.jwt {
 		t.jti = newUUID()

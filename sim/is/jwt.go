@@ -31,7 +31,7 @@ func (s *server) signAccessJWT(a *app, t *token) (string, error) {
 	claims := []kv{
 		{"sub", s.subject(t)},
 		{"aut", aut},
-		{"iss", s.tokenIssuer()},
+		{"iss", s.accessIssuer(a)},
 		{"client_id", a.clientID},
 		// derived (Nimbus JWTClaimsSet serialises a one-element audience list as a plain string):
 		// the default audience [client_id] appears as "aud":"<client_id>".

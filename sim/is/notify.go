@@ -204,7 +204,7 @@ func (n *notifier) eventFor(t token) event {
 
 // revoked notifies the revocation of an access token by its client (§9 point 1).
 func (n *notifier) revoked(t token) {
-	if n == nil {
+	if n == nil || t.org != "" { // an organization's tokens notify nobody (organization.go)
 		return
 	}
 	n.publish(n.eventFor(t))
@@ -212,7 +212,7 @@ func (n *notifier) revoked(t token) {
 
 // renewed notifies the previous access token of a refresh_token grant (§9 point 3).
 func (n *notifier) renewed(prev *token) {
-	if n == nil || prev == nil {
+	if n == nil || prev == nil || prev.org != "" {
 		return
 	}
 	n.publish(n.eventFor(*prev))

@@ -24,6 +24,10 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, authErr := s.authenticateClient(c)
+	org := orgOf(r)
+	if authErr == nil && a.org != org {
+		a, authErr = nil, s.invalidClient("A valid OAuth client could not be found for client_id: "+a.clientID)
+	}
 
 	now := s.now()
 	s.mu.Lock()
@@ -35,10 +39,10 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 	} else if accessTok = s.lookupAccess(tok); accessTok == nil {
 		refreshTok = s.lookupRefresh(tok)
 	}
-	if accessTok != nil && !accessTok.accessActive(now) {
+	if accessTok != nil && (!accessTok.accessActive(now) || accessTok.org != org) {
 		accessTok = nil
 	}
-	if refreshTok != nil && !refreshTok.refreshActive(now) {
+	if refreshTok != nil && (!refreshTok.refreshActive(now) || refreshTok.org != org) {
 		refreshTok = nil
 	}
 	if authErr != nil {

@@ -33,6 +33,8 @@ type Options struct {
 	Ready   func()            // called once the HTTPS listener is open
 	// Faults are product regressions to play (sim/faults); none by default.
 	Faults faults.Set
+	// Organization, when set, is an organization the server plays as Asgardeo hosts it (organization.go).
+	Organization string
 }
 
 // server is one running IS: configuration read at start-up plus in-memory state.
@@ -57,6 +59,10 @@ type server struct {
 	issued atomic.Uint64
 	// refreshRogue is the unpublished key of fault is-refresh-token-unverifiable.
 	refreshRogue *signingKey
+	// org is the organization played under /t/<org>/ ("" for none; organization.go).
+	org string
+	// kmOps: the keymanager-operations webapp is deployed (webapps/keymanager-operations.war).
+	kmOps bool
 
 	mu      sync.Mutex
 	apps    map[string]*app   // by client_id
@@ -81,7 +87,7 @@ func newServer(h *home.Home, opt Options) (*server, error) {
 		log = carbonlog.Discard()
 	}
 	s := &server{
-		h: h, p: p, log: log, now: time.Now, faults: opt.Faults,
+		h: h, p: p, log: log, now: time.Now, faults: opt.Faults, org: opt.Organization,
 		apps: map[string]*app{}, access: map[string]*token{}, refresh: map[string]*token{},
 	}
 	if s.keys, err = loadPrimary(h, p); err != nil {
@@ -115,6 +121,7 @@ func newServer(h *home.Home, opt Options) (*server, error) {
 		return nil, err
 	}
 	s.gs = newGrantState(opt.Hosts, s)
+	s.kmOps = s.logKeyManagerOperations()
 	return s, nil
 }
 
@@ -145,6 +152,10 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /scim2/Me", s.scimMe)
 	s.grantRoutes(mux)
 	s.mgmtRoutes(mux)
+	s.orgRoutes(mux)
+	if s.kmOps {
+		s.keyManagerOperationsRoutes(mux)
+	}
 	return mux
 }
 

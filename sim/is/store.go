@@ -25,6 +25,7 @@ type app struct {
 	idTokenLifetime        int64
 	publicClient           bool
 	fields                 map[string]json.RawMessage // request fields, echoed in the DCR response
+	org                    string                     // the organization it was registered in ("" root; organization.go)
 }
 
 // jwtTokens reports whether the app issues JWT access tokens. UNCONFIRMED (identity-server-7.md
@@ -51,7 +52,8 @@ type token struct {
 	refreshValidity      time.Duration
 	accessRevoked        bool
 	refreshRevoked       bool
-	renewed              bool // issued by the refresh_token grant
+	renewed              bool   // issued by the refresh_token grant
+	org                  string // the organization of its application ("" root)
 }
 
 func (t *token) expiry() time.Time        { return t.issued.Add(t.validity) }

@@ -83,6 +83,10 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, oerr := s.authenticateClient(readClientCreds(r, params))
+	if oerr == nil && a.org != orgOf(r) {
+		// An application of another organization (or of the root tenant) is unknown here (organization.go).
+		a, oerr = nil, s.invalidClient("A valid OAuth client could not be found for client_id: "+a.clientID)
+	}
 	if oerr != nil {
 		oerr.write(w)
 		return

@@ -140,7 +140,7 @@ func (r *recorder) write(s *cellrun.Session, report Report) error {
 	for _, reason := range report.SpecialSuiteFailureReasons {
 		interrupted = interrupted || strings.Contains(reason, "Interrupted")
 	}
-	c := &results.Cell{Cell: s.Cell.Name(), IS: s.Cell.IS.Version, APIM: s.Cell.APIM.Version, Target: cfg.Target,
+	c := &results.Cell{Cell: s.Cell.Name(), IS: s.Cell.IS.Version, APIM: s.Cell.APIM.Version, Target: cfg.Target, Profile: s.Cell.Profile,
 		LabelFilter: cfg.LabelFilter, Seed: cfg.Seed, Started: r.started.UTC(), DurationMs: time.Since(r.started).Milliseconds(),
 		Setup: r.setup, Interrupted: interrupted, Teardown: r.teardown}
 	if s.Env != nil {

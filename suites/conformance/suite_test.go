@@ -134,6 +134,11 @@ func runCheck(ctx SpecContext, ch *checks.Check) {
 		done, failed := run.done()
 		events.Emit(progress.Event{Phase: progress.Checks, Done: done, Total: selected, Failed: failed})
 	}()
+	// The profile first: a check it does not run is not_supported whatever the target.
+	if v, ok := checks.ProfileBefore(session.Profile(), session.Env, ch); !ok {
+		run.record(ch, v, checks.Run{})
+		Skip(v.Message)
+	}
 	if v, ok := checks.Applicable(ch, session.FileAccess()); !ok {
 		run.record(ch, v, checks.Run{})
 		Skip(v.Message)
