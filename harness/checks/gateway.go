@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/kmconform/kmconform/harness/env"
 	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/poll"
 	"github.com/kmconform/kmconform/harness/wso2am"
@@ -31,4 +32,11 @@ func callAPI(c *C, token, what string) wso2am.GatewayAnswer {
 	a, err := c.Env.APIM.CallAPI(c.ctx, c.Env.APIPath, token)
 	c.NoErr(err, "call the API through the gateway with %s", what)
 	return a
+}
+
+// appToken is a client_credentials token from IS for an application whose keys IS issued.
+func appToken(c *C, app *env.AppKeys) string {
+	tok, err := c.Env.IS.ClientCredentials(c.ctx, c.Env.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
+	c.NoErr(err, "get a client_credentials token from IS for application %s", app.Name)
+	return tok.AccessToken
 }

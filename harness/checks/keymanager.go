@@ -240,9 +240,7 @@ var kmDisableEnable = &Check{
 		e := c.Env
 		app := Shared(c, fixture.ISApp)
 		token := func() string {
-			tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-			c.NoErr(err, "get a client_credentials token from IS")
-			return tok.AccessToken
+			return appToken(c, app)
 		}
 		expectGatewayAccepts(c, token(), "an IS token while Key Manager "+e.KeyManager.Name+" is enabled")
 		disabled := false
@@ -916,9 +914,7 @@ var kmSameIssuer = &Check{
 		e := c.Env
 		app := Shared(c, fixture.ISApp)
 		token := func() string {
-			tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-			c.NoErr(err, "get a client_credentials token from IS")
-			return tok.AccessToken
+			return appToken(c, app)
 		}
 		expectGatewayAccepts(c, token(), "an IS token before a second Key Manager registers IS's issuer")
 		dup := extraKM(c, fixture.SameIssuerKM)
