@@ -28,8 +28,9 @@ var (
 	jsonRe = regexp.MustCompile(`("(?:` + keyAlt + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 	// key=value in forms and query strings.
 	formRe = regexp.MustCompile(`(\b(?:` + formAlt + `)=)[^&\s]+`)
-	// key = "value" or key = 'value' in TOML.
-	tomlRe = regexp.MustCompile(`(?m)(^\s*(?:` + keyAlt + `)\s*=\s*)("[^"\n]*"|'[^'\n]*')`)
+	// key = "value" or key = 'value' in TOML, also commented out: the default files carry their default
+	// passwords in comments (#password = "wso2carbon").
+	tomlRe = regexp.MustCompile(`(?m)(^\s*(?:#\s*)?(?:` + keyAlt + `)\s*=\s*)("[^"\n]*"|'[^'\n]*')`)
 	// Authorization headers and bearer tokens anywhere.
 	authRe   = regexp.MustCompile(`(?i)((?:authorization|proxy-authorization)\s*:\s*(?:basic|bearer)\s+)[A-Za-z0-9._~+/=-]+`)
 	bearerRe = regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]{8,}`)

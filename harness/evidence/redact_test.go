@@ -12,12 +12,13 @@ func TestRedactMasksEverySecretShape(t *testing.T) {
 		`grant_type=password&username=admin&password=hunter22&client_secret=abc123&code=authz-code-1`,
 		`{"code":"900901","message":"Invalid Credentials"}`,
 		`password = "wso2carbon"`,
+		`#key_password = "commented-default"`,
 		`Authorization: Basic YWRtaW46YWRtaW4=`,
 		`Authorization: Bearer 0123456789abcdef`,
 		`token ` + jwt,
 	}, "\n")
 	out := Redact(in)
-	for _, secret := range []string{"s3cr3t-value", "opaque-token-1", `"admin"`, "hunter22", "abc123", "authz-code-1", "wso2carbon", "YWRtaW46YWRtaW4=", "0123456789abcdef", jwt} {
+	for _, secret := range []string{"s3cr3t-value", "opaque-token-1", `"admin"`, "hunter22", "abc123", "authz-code-1", "wso2carbon", "commented-default", "YWRtaW46YWRtaW4=", "0123456789abcdef", jwt} {
 		if strings.Contains(out, secret) {
 			t.Errorf("secret %q survived:\n%s", secret, out)
 		}
