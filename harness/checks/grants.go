@@ -38,11 +38,8 @@ var grantClientCredentials = &Check{
 		{"is-sign-with-unpublished-key", "the gateway did not accept"},
 	},
 	Run: func(c *C) {
-		e := c.Env
-		app := Shared(c, fixture.ISApp)
-		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-		c.NoErr(err, "get a client_credentials token from IS")
-		expectGatewayAccepts(c, tok.AccessToken, "a client_credentials token from IS")
+		tok := appToken(c, Shared(c, fixture.ISApp))
+		expectGatewayAccepts(c, tok, "a client_credentials token from IS")
 	},
 }
 

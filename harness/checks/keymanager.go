@@ -239,10 +239,7 @@ var kmDisableEnable = &Check{
 	Run: func(c *C) {
 		e := c.Env
 		app := Shared(c, fixture.ISApp)
-		token := func() string {
-			return appToken(c, app)
-		}
-		expectGatewayAccepts(c, token(), "an IS token while Key Manager "+e.KeyManager.Name+" is enabled")
+		expectGatewayAccepts(c, appToken(c, app), "an IS token while Key Manager "+e.KeyManager.Name+" is enabled")
 		disabled := false
 		c.Defer(func(ctx context.Context) error {
 			if !disabled {
@@ -256,7 +253,7 @@ var kmDisableEnable = &Check{
 			c.NoErr(err, "read the IS Key Manager after disabling it")
 			c.Failf("Key Manager %s reads back enabled=true after a PUT with enabled=false", e.KeyManager.Name)
 		}
-		tok := token()
+		tok := appToken(c, app)
 		_, err := poll.Until(c.ctx, poll.Options{What: "the gateway to refuse IS's token with 401 900901 while its Key Manager is disabled",
 			Interval: intervals.GatewayPropagation, Backoff: true, Progress: c.log},
 			func(ctx context.Context) (bool, string, error) {
@@ -276,7 +273,7 @@ var kmDisableEnable = &Check{
 			c.NoErr(err, "read the IS Key Manager after enabling it")
 			c.Failf("Key Manager %s reads back enabled=false after a PUT with enabled=true", e.KeyManager.Name)
 		}
-		expectGatewayAccepts(c, token(), "an IS token after Key Manager "+e.KeyManager.Name+" was enabled again")
+		expectGatewayAccepts(c, appToken(c, app), "an IS token after Key Manager "+e.KeyManager.Name+" was enabled again")
 	},
 }
 
@@ -913,10 +910,7 @@ var kmSameIssuer = &Check{
 	Run: func(c *C) {
 		e := c.Env
 		app := Shared(c, fixture.ISApp)
-		token := func() string {
-			return appToken(c, app)
-		}
-		expectGatewayAccepts(c, token(), "an IS token before a second Key Manager registers IS's issuer")
+		expectGatewayAccepts(c, appToken(c, app), "an IS token before a second Key Manager registers IS's issuer")
 		dup := extraKM(c, fixture.SameIssuerKM)
 		if dup.Issuer != e.KeyManager.Issuer {
 			c.Failf("Key Manager %s reads back issuer %q, but it was registered with %q", dup.Name, dup.Issuer, e.KeyManager.Issuer)
@@ -927,7 +921,7 @@ var kmSameIssuer = &Check{
 		if slices.Contains(e.API.KeyManagers, "all") {
 			status, code, why = http.StatusForbidden, "900908", "has no key mapping for the application"
 		}
-		tok := token()
+		tok := appToken(c, app)
 		_, err := poll.Until(c.ctx, poll.Options{What: fmt.Sprintf("the gateway to attribute IS's tokens to the last Key Manager registered with their issuer (%d %s)", status, code),
 			Interval: intervals.GatewayPropagation, Backoff: true, Progress: c.log},
 			func(ctx context.Context) (bool, string, error) {
@@ -942,7 +936,7 @@ var kmSameIssuer = &Check{
 				dup.Name, e.KeyManager.Issuer, err, dup.Name, why)
 		}
 		c.NoErr(dup.Remove(c.ctx), "remove Key Manager %s and update %s so that it owns its issuer again", dup.Name, e.KeyManager.Name)
-		expectGatewayAccepts(c, token(), "an IS token once the second Key Manager is gone and "+e.KeyManager.Name+" is updated")
+		expectGatewayAccepts(c, appToken(c, app), "an IS token once the second Key Manager is gone and "+e.KeyManager.Name+" is updated")
 	},
 }
 

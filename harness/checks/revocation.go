@@ -45,16 +45,15 @@ var revocationJWT = &Check{
 	Run: func(c *C) {
 		e := c.Env
 		app := Shared(c, fixture.ISApp)
-		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-		c.NoErr(err, "get a client_credentials token from IS")
+		tok := appToken(c, app)
 		// The token must work first, or a 401 afterwards would prove nothing.
-		expectGatewayAccepts(c, tok.AccessToken, "the token before revocation")
+		expectGatewayAccepts(c, tok, "the token before revocation")
 
 		revokedAt := time.Now()
-		c.NoErr(e.IS.Revoke(c.ctx, e.Discovery.RevocationEndpoint, app.ConsumerKey, app.ConsumerSecret, tok.AccessToken, "access_token"),
+		c.NoErr(e.IS.Revoke(c.ctx, e.Discovery.RevocationEndpoint, app.ConsumerKey, app.ConsumerSecret, tok, "access_token"),
 			"revoke the token at IS")
-		res := awaitRevokedJWT(c, e.APIPath, tok.AccessToken, "the revoked token", revokedAt)
-		expectInactiveAtIS(c, tok.AccessToken, "the revoked token")
+		res := awaitRevokedJWT(c, e.APIPath, tok, "the revoked token", revokedAt)
+		expectInactiveAtIS(c, tok, "the revoked token")
 		c.Measure("revocation-latency-ms", latencyMs(res.Elapsed))
 		c.Logf("revocation reached the gateway after %d ms", res.Elapsed.Milliseconds())
 	},

@@ -27,16 +27,15 @@ var revocationSecretRegenerated = &Check{
 	Run: func(c *C) {
 		e := c.Env
 		app := Private(c, fixture.ISApp)
-		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-		c.NoErr(err, "get a client_credentials token from IS")
-		expectGatewayAccepts(c, tok.AccessToken, "the application's token before regenerate-secret")
+		tok := appToken(c, app)
+		expectGatewayAccepts(c, tok, "the application's token before regenerate-secret")
 		expectNoRegeneration(c, app)
-		in, err := e.IS.Introspect(c.ctx, e.Discovery.IntrospectionEndpoint, tok.AccessToken)
+		in, err := e.IS.Introspect(c.ctx, e.Discovery.IntrospectionEndpoint, tok)
 		c.NoErr(err, "introspect the token at IS after regenerate-secret")
 		if !in.Active {
 			c.Failf("IS introspection says active=false for a token of application %s after regenerate-secret, although IS's OAuth client was not changed: something revoked the application's tokens", app.Name)
 		}
-		a := callAPI(c, tok.AccessToken, "the token after regenerate-secret")
+		a := callAPI(c, tok, "the token after regenerate-secret")
 		if a.Status != http.StatusOK {
 			c.Failf("the gateway refused a token of application %s after regenerate-secret (%s), although IS still says it is active and the IS 7 connector changes nothing at IS",
 				app.Name, a.String())
@@ -59,13 +58,12 @@ var revocationAppDeleted = &Check{
 	Run: func(c *C) {
 		e := c.Env
 		app := Private(c, fixture.LifecycleApp)
-		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-		c.NoErr(err, "get a client_credentials token from IS")
-		expectGatewayAccepts(c, tok.AccessToken, "the application's token before the application is deleted")
+		tok := appToken(c, app)
+		expectGatewayAccepts(c, tok, "the application's token before the application is deleted")
 		deletedAt := time.Now()
 		c.NoErr(e.APIM.DeleteApplication(c.ctx, app.AppID), "delete application %s", app.Name)
 		// IS deletes the OAuth client and its tokens synchronously on the connector's DCR DELETE.
-		in, err := e.IS.Introspect(c.ctx, e.Discovery.IntrospectionEndpoint, tok.AccessToken)
+		in, err := e.IS.Introspect(c.ctx, e.Discovery.IntrospectionEndpoint, tok)
 		c.NoErr(err, "introspect the token at IS after the application was deleted")
 		if in.Active {
 			c.Failf("IS introspection still says active=true for a token of application %s after API-M deleted the application (and so its OAuth client at IS): the token outlives its client",
@@ -75,7 +73,7 @@ var revocationAppDeleted = &Check{
 		res, err := poll.Until(c.ctx, poll.Options{What: "the gateway to refuse the deleted application's token",
 			Interval: intervals.Revocation, Since: deletedAt, Progress: c.log},
 			func(ctx context.Context) (bool, string, error) {
-				a, err := e.APIM.CallAPI(ctx, e.APIPath, tok.AccessToken)
+				a, err := e.APIM.CallAPI(ctx, e.APIPath, tok)
 				if err != nil {
 					return false, err.Error(), nil
 				}

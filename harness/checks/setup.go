@@ -428,16 +428,15 @@ var setupDocumentationDrift = &Check{
 func revocationReachesGateway(c *C) error {
 	e := c.Env
 	app := Shared(c, fixture.ISApp)
-	tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-	c.NoErr(err, "get a client_credentials token from IS")
-	expectGatewayAccepts(c, tok.AccessToken, "the token before revocation")
+	tok := appToken(c, app)
+	expectGatewayAccepts(c, tok, "the token before revocation")
 	revokedAt := time.Now()
-	c.NoErr(e.IS.Revoke(c.ctx, e.Discovery.RevocationEndpoint, app.ConsumerKey, app.ConsumerSecret, tok.AccessToken, "access_token"),
+	c.NoErr(e.IS.Revoke(c.ctx, e.Discovery.RevocationEndpoint, app.ConsumerKey, app.ConsumerSecret, tok, "access_token"),
 		"revoke the token at IS")
-	_, err = poll.Until(c.ctx, poll.Options{What: "the gateway to refuse the revoked token with 900901",
+	_, err := poll.Until(c.ctx, poll.Options{What: "the gateway to refuse the revoked token with 900901",
 		Interval: intervals.Revocation, Since: revokedAt, Progress: c.log},
 		func(ctx context.Context) (bool, string, error) {
-			a, err := e.APIM.CallAPI(ctx, e.APIPath, tok.AccessToken)
+			a, err := e.APIM.CallAPI(ctx, e.APIPath, tok)
 			if err != nil {
 				return false, err.Error(), nil
 			}

@@ -50,10 +50,9 @@ var validationSelfJWT = &Check{
 			c.Failf("Key Manager %s is stored with certificates %+v, want type JWKS with IS's jwks_uri %s", km.Name, km.Certificates, e.Discovery.JWKSURI)
 		}
 		app := Shared(c, fixture.ISApp)
-		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-		c.NoErr(err, "get a client_credentials token from IS")
-		expectGatewayAccepts(c, tok.AccessToken, "an IS token validated against IS's JWKS")
-		forged := forgeLike(c, tok.AccessToken)
+		tok := appToken(c, app)
+		expectGatewayAccepts(c, tok, "an IS token validated against IS's JWKS")
+		forged := forgeLike(c, tok)
 		a := callAPI(c, forged, "a token signed by another key")
 		expectSignatureRefusal(c, a, "in JWKS mode")
 	},
