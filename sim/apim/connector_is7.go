@@ -168,9 +168,35 @@ func (s *Server) dcrRegister(ctx context.Context, t dcrTarget, in dcrInput) (dcr
 	return dcrResult{clientID: out.ClientID, clientSecret: out.ClientSecret}, nil
 }
 
+// clientURL is the DCR endpoint of t's client: clientRegistrationEndpoint/{client_id}.
+func (t dcrTarget) clientURL() string {
+	return strings.TrimSuffix(t.registerURL, "/") + "/" + url.PathEscape(t.clientID)
+}
+
+// dcrClientAnswer is an IS DCR answer about one client (dcrClient, dcrApp); id is its client_id.
+type dcrClientAnswer interface{ id() string }
+
+// dcrClientCall sends method to t's clientURL and decodes IS's 200 answer, which must carry a client_id.
+// Another status is a feignError; an answer without client_id is "<what> response without client_id".
+func dcrClientCall[T dcrClientAnswer](ctx context.Context, s *Server, t dcrTarget, method, contentType string, body []byte, what string) (T, error) {
+	var out, zero T
+	u := t.clientURL()
+	raw, status, err := s.callIS(ctx, t, method, u, contentType, body)
+	if err != nil {
+		return zero, err
+	}
+	if status != http.StatusOK {
+		return zero, &feignError{status, method, u, string(raw)}
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || out.id() == "" {
+		return zero, fmt.Errorf("%s response without client_id: %w", what, err)
+	}
+	return out, nil
+}
+
 // dcrDelete removes the OAuth app at IS; failures are logged only, as API-M does on app deletion.
 func (s *Server) dcrDelete(ctx context.Context, t dcrTarget) {
-	u := strings.TrimSuffix(t.registerURL, "/") + "/" + url.PathEscape(t.clientID)
+	u := t.clientURL()
 	raw, status, err := s.callIS(ctx, t, http.MethodDelete, u, "", nil)
 	if err == nil && status >= 300 {
 		err = &feignError{status, http.MethodDelete, u, string(raw)}

@@ -123,6 +123,15 @@ func (s *Server) mgmtToken(ctx context.Context, t dcrTarget) (string, error) {
 	return tok, nil
 }
 
+// dcrClientName is the OAuth client name a connector registers for an application's keys:
+// <owner>_<application UUID>_<key type>, or asgardeoClientName's for an Asgardeo Key Manager.
+func dcrClientName(kmType, owner, appName, appID, keyType string) string {
+	if kmType == typeAsgardeo {
+		return asgardeoClientName(owner, appName, appID, keyType)
+	}
+	return fmt.Sprintf("%s_%s_%s", owner, appID, keyType)
+}
+
 // asgardeoClientName is AsgardeoOAuthClient.getClientInfo's client name: <user>_<application name>_<first 7
 // characters of the application UUID>_<key type>.
 func asgardeoClientName(owner, appName, appID, keyType string) string {

@@ -209,6 +209,16 @@ func TestFaultKMRequiredFieldNotEnforced(t *testing.T) {
 	}
 	sm.s.opt.Faults = faults.Set{"apim-km-required-field-not-enforced": true}
 	expect(t, call(t, "POST", sm.admin("/key-managers"), body), http.StatusCreated)
+
+	// The fault concerns WSO2-IS-7 Key Managers only: another type still needs its required keys.
+	other := f.is7KM("IS")
+	other["type"] = "WSO2-IS"
+	delete(other["additionalProperties"].(map[string]any), "Username")
+	r = call(t, "POST", sm.admin("/key-managers"), other)
+	expect(t, r, http.StatusBadRequest)
+	if j := r.json(t); j["code"] != float64(901401) || !strings.Contains(str(j["description"]), "Username") {
+		t.Fatalf("WSO2-IS body %s", r.raw)
+	}
 }
 
 func TestFaultKMMutualTLSWithoutIdentityUser(t *testing.T) {

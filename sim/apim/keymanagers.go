@@ -157,19 +157,18 @@ func (s *Server) kmUpdate(w http.ResponseWriter, r *http.Request) {
 			writeError(w, err)
 			return
 		}
-		if s.opt.Faults.On("apim-gateway-keeps-disabled-km") && old.Enabled && !upd.Enabled {
-			// The disabling update never reaches the gateway: its KeyManagerHolder view stays as it was.
-			*old = *upd
-			s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s updated", old.Name)
-			writeJSON(w, http.StatusOK, s.kmToDTO(old))
-			return
-		}
 		// KeyManagerHolder.updateKeyManagerConfiguration: remove the held KM (by its old issuer), then add
-		// it again, which re-puts its issuer (gatewayKMs).
-		s.st.gw.remove(old)
+		// it again, which re-puts its issuer (gatewayKMs). Under fault apim-gateway-keeps-disabled-km the
+		// disabling update never reaches the gateway: its KeyManagerHolder view stays as it was.
+		toGateway := !(s.opt.Faults.On("apim-gateway-keeps-disabled-km") && old.Enabled && !upd.Enabled)
+		if toGateway {
+			s.st.gw.remove(old)
+		}
 		*old = *upd
-		s.st.gw.add(old)
-		delete(s.st.jwks, old.ID)
+		if toGateway {
+			s.st.gw.add(old)
+			delete(s.st.jwks, old.ID)
+		}
 		s.log.Info("org.wso2.carbon.apimgt.impl.APIAdminImpl", "Key Manager %s updated", old.Name)
 		writeJSON(w, http.StatusOK, s.kmToDTO(old))
 	})

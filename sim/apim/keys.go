@@ -89,6 +89,61 @@ var (
 	unreachableHang = 30 * time.Second
 )
 
+// validKeyType refuses a keyType outside the enum PRODUCTION, SANDBOX (generate-keys, map-keys).
+// UNCONFIRMED (api-manager-4.md §5 does not cover it): chose a 400 for a keyType outside the enum.
+func validKeyType(keyType string) error {
+	if keyType != "PRODUCTION" && keyType != "SANDBOX" {
+		return badRequest("Invalid keyType " + keyType + ": expected PRODUCTION or SANDBOX")
+	}
+	return nil
+}
+
+// kmRef is the Key Manager a key request names: its keyManager, or the Resident KM when it names none.
+func kmRef(keyManager string) string {
+	if keyManager == "" {
+		return residentKMName
+	}
+	return keyManager
+}
+
+// pathApp is the application of the request's {appId}, or a 404; s.mu must be held.
+func (s *Server) pathApp(r *http.Request) (*application, error) {
+	app := s.st.apps[r.PathValue("appId")]
+	if app == nil {
+		return nil, notFound("application", r.PathValue("appId"))
+	}
+	return app, nil
+}
+
+// kmByRef resolves a Key Manager reference by name first, then by UUID
+// (APIConsumerImpl.requestApprovalForApplicationRegistration); byID tells that the UUID matched.
+func (st *state) kmByRef(ref string) (km *keyManager, byID bool) {
+	if km = st.kmByName(ref); km != nil {
+		return km, false
+	}
+	km = st.kmByID(ref)
+	return km, km != nil
+}
+
+// kmNotRegistered is the 400 901403 for a Key Manager reference that resolves to no enabled KM.
+// UNCONFIRMED (api-manager-4.md §5 quotes the description only): chose the message text.
+func kmNotRegistered(ref string) error {
+	return newAPIError(http.StatusBadRequest, 901403, "Key Manager not Registered",
+		fmt.Sprintf("Key Manager %s doesn't exist in Tenant carbon.super", ref))
+}
+
+// mappingExists is the 409 901409 for an application that already has keys of keyType at km, else nil.
+// UNCONFIRMED for map-keys (not in the references): chose generate-keys' 409 901409.
+func (st *state) mappingExists(app *application, km *keyManager, keyType string) error {
+	for _, m := range st.mappingsOf(app.ID) {
+		if m.KMID == km.ID && m.KeyType == keyType {
+			return newAPIError(http.StatusConflict, 901409, "Key Mappings already exists",
+				fmt.Sprintf("Key Mappings already exists for application %s", app.Name))
+		}
+	}
+	return nil
+}
+
 // generateKeys is POST /applications/{id}/generate-keys (api-manager-4.md §5).
 func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 	var req generateKeysRequest
@@ -105,34 +160,22 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 		writeError(w, missingRequired(miss...))
 		return
 	}
-	if req.KeyType != "PRODUCTION" && req.KeyType != "SANDBOX" {
-		// UNCONFIRMED (api-manager-4.md §5 does not cover it): chose a 400 for a keyType outside the enum.
-		writeError(w, badRequest("Invalid keyType "+req.KeyType+": expected PRODUCTION or SANDBOX"))
+	if err := validKeyType(req.KeyType); err != nil {
+		writeError(w, err)
 		return
 	}
-	ref := req.KeyManager
-	if ref == "" {
-		ref = residentKMName
-	}
+	ref := kmRef(req.KeyManager)
 	s.mu.Lock()
-	app := s.st.apps[r.PathValue("appId")]
-	if app == nil {
+	app, err := s.pathApp(r)
+	if err != nil {
 		s.mu.Unlock()
-		writeError(w, notFound("application", r.PathValue("appId")))
+		writeError(w, err)
 		return
 	}
-	// Resolved by name first, then by UUID (APIConsumerImpl.requestApprovalForApplicationRegistration).
-	km := s.st.kmByName(ref)
-	byID := false
-	if km == nil {
-		km = s.st.kmByID(ref)
-		byID = km != nil
-	}
+	km, byID := s.st.kmByRef(ref)
 	if km == nil || (!km.Enabled && !s.opt.Faults.On("apim-keygen-on-disabled-km")) {
 		s.mu.Unlock()
-		// UNCONFIRMED (api-manager-4.md §5 quotes the description only): chose the message text.
-		writeError(w, newAPIError(http.StatusBadRequest, 901403, "Key Manager not Registered",
-			fmt.Sprintf("Key Manager %s doesn't exist in Tenant carbon.super", ref)))
+		writeError(w, kmNotRegistered(ref))
 		return
 	}
 	// api-manager-4.md §5: a KM whose permissions refuse the user → 403/902013; the permissions are looked
@@ -151,13 +194,10 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 			"Key Manager doesn't support generating OAuth applications"))
 		return
 	}
-	for _, m := range s.st.mappingsOf(app.ID) {
-		if m.KMID == km.ID && m.KeyType == req.KeyType {
-			s.mu.Unlock()
-			writeError(w, newAPIError(http.StatusConflict, 901409, "Key Mappings already exists",
-				fmt.Sprintf("Key Mappings already exists for application %s", app.Name)))
-			return
-		}
+	if err := s.st.mappingExists(app, km, req.KeyType); err != nil {
+		s.mu.Unlock()
+		writeError(w, err)
+		return
 	}
 	m := &keyMapping{ID: uuid.NewString(), AppID: app.ID, KeyType: req.KeyType, KMID: km.ID, KMRef: ref,
 		State: "CREATED", Grants: req.GrantTypesToBeSupported, CallbackURL: req.CallbackURL,
@@ -198,12 +238,8 @@ func (s *Server) generateKeys(w http.ResponseWriter, r *http.Request) {
 		if s.opt.Faults.On("apim-keygen-drops-unlisted-grants") {
 			grants = slices.DeleteFunc(slices.Clone(grants), func(g string) bool { return !slices.Contains(kmGrants, g) })
 		}
-		clientName := fmt.Sprintf("%s_%s_%s", owner, app.ID, req.KeyType)
-		if target.kmType == typeAsgardeo {
-			clientName = asgardeoClientName(owner, appName, app.ID, req.KeyType)
-		}
 		res, err := s.dcrRegister(r.Context(), target, dcrInput{kmType: target.kmType,
-			clientName: clientName, appName: appName,
+			clientName: dcrClientName(target.kmType, owner, appName, app.ID, req.KeyType), appName: appName,
 			grants: grants, callback: req.CallbackURL, props: req.AdditionalProperties})
 		if err != nil {
 			var fe *feignError
@@ -285,6 +321,22 @@ func (s *Server) mapping(r *http.Request) (*keyMapping, error) {
 	return m, nil
 }
 
+// completedMapping is the request's key mapping (as mapping) and its Key Manager; s.mu must be held. A
+// mapping whose KM is gone or that is not COMPLETED is a 400 "Key Manager of the key mapping is not
+// available" (generate-token; UNCONFIRMED for update-keys and regenerate-secret, not in the references:
+// chose the generate-token path's 400 for a half-made mapping).
+func (s *Server) completedMapping(r *http.Request) (*keyMapping, *keyManager, error) {
+	m, err := s.mapping(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	km := s.st.kmByID(m.KMID)
+	if km == nil || m.State != "COMPLETED" {
+		return nil, nil, badRequest("Key Manager of the key mapping is not available")
+	}
+	return m, km, nil
+}
+
 func (s *Server) getKey(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -322,16 +374,10 @@ func (s *Server) generateToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	m, err := s.mapping(r)
+	m, km, err := s.completedMapping(r)
 	if err != nil {
 		s.mu.Unlock()
 		writeError(w, err)
-		return
-	}
-	km := s.st.kmByID(m.KMID)
-	if km == nil || m.State != "COMPLETED" {
-		s.mu.Unlock()
-		writeError(w, badRequest("Key Manager of the key mapping is not available"))
 		return
 	}
 	client := s.st.residentClients[m.ConsumerKey]

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/kmconform/kmconform/sim/simnet"
@@ -56,26 +55,16 @@ func (s *Server) updateKeys(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Lock()
-	m, err := s.mapping(r)
+	m, km, err := s.completedMapping(r)
 	if err != nil {
 		s.mu.Unlock()
 		writeError(w, err)
 		return
 	}
-	km := s.st.kmByID(m.KMID)
 	app := s.st.apps[m.AppID]
-	if km == nil || m.State != "COMPLETED" {
-		s.mu.Unlock()
-		// UNCONFIRMED (not in the references): chose the generate-token path's 400 for a half-made mapping.
-		writeError(w, badRequest("Key Manager of the key mapping is not available"))
-		return
-	}
 	keyType, ck, cs, resident := m.KeyType, m.ConsumerKey, m.ConsumerSecret, km.Type == typeDefault
 	target := dcrTargetOf(km, ck)
-	clientName := fmt.Sprintf("%s_%s_%s", app.Owner, app.ID, keyType)
-	if km.Type == typeAsgardeo {
-		clientName = asgardeoClientName(app.Owner, app.Name, app.ID, keyType)
-	}
+	clientName := dcrClientName(km.Type, app.Owner, app.Name, app.ID, keyType)
 	appName := app.Name
 	s.mu.Unlock()
 
@@ -129,14 +118,9 @@ func (s *Server) updateKeys(w http.ResponseWriter, r *http.Request) {
 func (s *Server) regenerateSecret(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, err := s.mapping(r)
+	m, km, err := s.completedMapping(r)
 	if err != nil {
 		writeError(w, err)
-		return
-	}
-	km := s.st.kmByID(m.KMID)
-	if km == nil || m.State != "COMPLETED" {
-		writeError(w, badRequest("Key Manager of the key mapping is not available"))
 		return
 	}
 	var secret any
@@ -173,6 +157,8 @@ type dcrApp struct {
 	PublicClient         bool     `json:"ext_public_client"`
 }
 
+func (a dcrApp) id() string { return a.ClientID }
+
 // properties are the application properties buildDTOFromClientInfo reports back.
 func (a dcrApp) properties() map[string]any {
 	return map[string]any{
@@ -195,17 +181,5 @@ func (s *Server) dcrUpdate(ctx context.Context, t dcrTarget, in dcrInput, secret
 	if err != nil {
 		return dcrApp{}, fmt.Errorf("encode DCR update: %w", err)
 	}
-	u := strings.TrimSuffix(t.registerURL, "/") + "/" + url.PathEscape(t.clientID)
-	raw, status, err := s.callIS(ctx, t, http.MethodPut, u, "application/json", body)
-	if err != nil {
-		return dcrApp{}, err
-	}
-	if status != http.StatusOK {
-		return dcrApp{}, &feignError{status, http.MethodPut, u, string(raw)}
-	}
-	var out dcrApp
-	if err := json.Unmarshal(raw, &out); err != nil || out.ClientID == "" {
-		return dcrApp{}, fmt.Errorf("DCR update response without client_id: %w", err)
-	}
-	return out, nil
+	return dcrClientCall[dcrApp](ctx, s, t, http.MethodPut, "application/json", body, "DCR update")
 }

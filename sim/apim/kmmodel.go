@@ -301,12 +301,15 @@ func (s *Server) validateKM(km *keyManager) error {
 	// Fault apim-km-mtls-without-identity-user before 4.6 (no Authentication block): a configuration that
 	// says Authentication MutualTLS gets past the Username/Password requirement.
 	mtlsLax := s.opt.Faults.On("apim-km-mtls-without-identity-user") && s.ver < 6 && km.prop("Authentication") == "MutualTLS"
+	// Fault apim-km-required-field-not-enforced: a WSO2-IS-7 Key Manager's required connector keys are not
+	// checked; the other types keep the check.
+	lax := s.opt.Faults.On("apim-km-required-field-not-enforced") && km.Type == typeIS7
 	var missing []string
 	for _, f := range fields {
 		if mtlsLax && (f.name == "Username" || f.name == "Password") {
 			continue
 		}
-		if f.required && !f.auth && !s.opt.Faults.On("apim-km-required-field-not-enforced") {
+		if f.required && !f.auth && !lax {
 			if _, ok := km.Props[f.name]; !ok {
 				missing = append(missing, f.name)
 			}

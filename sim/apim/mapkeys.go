@@ -2,10 +2,8 @@ package apim
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
@@ -41,29 +39,22 @@ func (s *Server) mapKeys(w http.ResponseWriter, r *http.Request) {
 		writeError(w, missingRequired(miss...))
 		return
 	}
-	if req.KeyType != "PRODUCTION" && req.KeyType != "SANDBOX" {
-		writeError(w, badRequest("Invalid keyType "+req.KeyType+": expected PRODUCTION or SANDBOX"))
+	if err := validKeyType(req.KeyType); err != nil {
+		writeError(w, err)
 		return
 	}
-	ref := req.KeyManager
-	if ref == "" {
-		ref = residentKMName
-	}
+	ref := kmRef(req.KeyManager)
 	s.mu.Lock()
-	app := s.st.apps[r.PathValue("appId")]
-	if app == nil {
+	app, err := s.pathApp(r)
+	if err != nil {
 		s.mu.Unlock()
-		writeError(w, notFound("application", r.PathValue("appId")))
+		writeError(w, err)
 		return
 	}
-	km := s.st.kmByName(ref)
-	if km == nil {
-		km = s.st.kmByID(ref)
-	}
+	km, _ := s.st.kmByRef(ref)
 	if km == nil || !km.Enabled {
 		s.mu.Unlock()
-		writeError(w, newAPIError(http.StatusBadRequest, 901403, "Key Manager not Registered",
-			fmt.Sprintf("Key Manager %s doesn't exist in Tenant carbon.super", ref)))
+		writeError(w, kmNotRegistered(ref))
 		return
 	}
 	if !km.flag("enable_map_oauth_consumer_apps", false) {
@@ -72,14 +63,10 @@ func (s *Server) mapKeys(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(fmt.Sprintf("Key Manager %s doesn't support mapping existing OAuth applications", km.Name)))
 		return
 	}
-	for _, m := range s.st.mappingsOf(app.ID) {
-		if m.KMID == km.ID && m.KeyType == req.KeyType {
-			s.mu.Unlock()
-			// UNCONFIRMED (not in the references for map-keys): chose generate-keys' 409 901409.
-			writeError(w, newAPIError(http.StatusConflict, 901409, "Key Mappings already exists",
-				fmt.Sprintf("Key Mappings already exists for application %s", app.Name)))
-			return
-		}
+	if err := s.st.mappingExists(app, km, req.KeyType); err != nil {
+		s.mu.Unlock()
+		writeError(w, err)
+		return
 	}
 	resident := km.Type == typeDefault
 	target := dcrTargetOf(km, req.ConsumerKey)
@@ -145,17 +132,7 @@ type dcrClient struct {
 // dcrRetrieve is the connector's retrieveApplication: GET clientRegistrationEndpoint/{client_id} with the
 // connector's credentials. IS answers an unknown client with 401 and no body (identity-server-7.md §7).
 func (s *Server) dcrRetrieve(ctx context.Context, t dcrTarget) (dcrClient, error) {
-	u := strings.TrimSuffix(t.registerURL, "/") + "/" + url.PathEscape(t.clientID)
-	raw, status, err := s.callIS(ctx, t, http.MethodGet, u, "", nil)
-	if err != nil {
-		return dcrClient{}, err
-	}
-	if status != http.StatusOK {
-		return dcrClient{}, &feignError{status, http.MethodGet, u, string(raw)}
-	}
-	var c dcrClient
-	if err := json.Unmarshal(raw, &c); err != nil || c.ClientID == "" {
-		return dcrClient{}, fmt.Errorf("DCR response without client_id: %w", err)
-	}
-	return c, nil
+	return dcrClientCall[dcrClient](ctx, s, t, http.MethodGet, "", nil, "DCR")
 }
+
+func (c dcrClient) id() string { return c.ClientID }

@@ -9,7 +9,7 @@ import (
 )
 
 // logNotifBundle logs the start of the token-revocation handler bundle when a dropins JAR holds the
-// interceptor class (identity-server-7.md §9). The OSGi runtime starts the bundle, and its component
+// interceptor class (identity-server-7.md §9); jar is handlerJAR's answer ("" for none). The OSGi runtime starts the bundle, and its component
 // registers the interceptor, whatever deployment.toml says: the [[event_listener]] block only decides
 // whether the interceptor then sends anything (newNotifier).
 //
@@ -18,10 +18,9 @@ import (
 // component naming the interceptor, the bundle's symbolic name and its Bundle-Version (OSGi's 0.0.0 when
 // the manifest has none), the wording in sim/CONTRACT.md, so that a reader of the log can tell which
 // handler version IS loaded.
-func (s *server) logNotifBundle() error {
-	jar, err := s.handlerJAR()
-	if err != nil || jar == "" {
-		return err
+func (s *server) logNotifBundle(jar string) {
+	if jar == "" {
+		return
 	}
 	name, version := bundleIdentity(filepath.Join(s.h.Path("repository/components/dropins"), jar))
 	if name == "" {
@@ -29,7 +28,6 @@ func (s *server) logNotifBundle() error {
 	}
 	s.log.Info("org.wso2.is.notification.internal.NotificationServiceComponent",
 		"OAuth event interceptor %s registered by bundle %s %s", interceptorName, name, version)
-	return nil
 }
 
 // bundleIdentity reads Bundle-SymbolicName (without directives) and Bundle-Version from a JAR's manifest.

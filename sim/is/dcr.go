@@ -212,11 +212,11 @@ func (s *server) dcrCreate(w http.ResponseWriter, r *http.Request) {
 	for _, other := range s.apps {
 		if other.name == a.name {
 			s.mu.Unlock()
+			status := http.StatusBadRequest
 			if s.faults.On("is-dcr-duplicate-409") {
-				dcrErrorStatus(w, http.StatusConflict, "invalid_client_metadata", "Application with the name "+a.name+" already exist in the system")
-				return
+				status = http.StatusConflict
 			}
-			dcrError(w, "invalid_client_metadata", "Application with the name "+a.name+" already exist in the system")
+			dcrErrorStatus(w, status, "invalid_client_metadata", "Application with the name "+a.name+" already exist in the system")
 			return
 		}
 	}
@@ -361,10 +361,10 @@ func (s *server) dcrDelete(w http.ResponseWriter, r *http.Request) {
 	if a != nil && a.org != orgOf(r) {
 		a = nil
 	}
-	if a != nil && s.faults.On("is-dcr-delete-keeps-tokens") {
+	if a != nil {
 		delete(s.apps, id)
-	} else if a != nil {
-		delete(s.apps, id)
+	}
+	if a != nil && !s.faults.On("is-dcr-delete-keeps-tokens") {
 		for k, t := range s.access {
 			if t.clientID == id {
 				delete(s.access, k)

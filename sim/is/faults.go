@@ -31,15 +31,10 @@ func newRogueKey() (*signingKey, error) {
 	return &signingKey{alias: "unpublished", key: key, chain: []*x509.Certificate{cert}, kid: keyID(cert)}, nil
 }
 
-// tokenIssuer is the iss of JWT access tokens: the discovery issuer, or under fault
-// is-token-iss-mismatch the tenant-qualified form (product-is#26522 saw the two alternate), or under
-// is-token-iss-flips that form in every other token (the first one keeps the plain issuer).
-func (s *server) tokenIssuer() string {
-	return s.accessIssuer(nil)
-}
-
 // accessIssuer is the iss of an application's JWT access tokens: its organization's issuer, or for the root
-// tenant tokenIssuer's (with the faults).
+// tenant the discovery issuer, or under fault is-token-iss-mismatch the tenant-qualified form
+// (product-is#26522 saw the two alternate), or under is-token-iss-flips that form in every other token (the
+// first one keeps the plain issuer).
 func (s *server) accessIssuer(a *app) string {
 	if a != nil && a.org != "" {
 		return s.orgIssuer(a.org)

@@ -61,10 +61,11 @@ func (s *server) signIDToken(a *app, t *token, nonce string) (string, error) {
 	if s.p.x5tSHA1 {
 		x5t = thumbSHA1(k.chain[0])
 	}
-	header := orderedJSON([]kv{{"x5t", x5t}, {"kid", k.kid}, {"alg", "RS256"}})
+	fields := []kv{{"x5t", x5t}, {"kid", k.kid}}
 	if s.faults.On("is-id-token-typed-at-jwt") {
-		header = orderedJSON([]kv{{"x5t", x5t}, {"kid", k.kid}, {"typ", "at+jwt"}, {"alg", "RS256"}})
+		fields = append(fields, kv{"typ", "at+jwt"}) // the access token's typ, in its place before alg
 	}
+	header := orderedJSON(append(fields, kv{"alg", "RS256"}))
 	sum := sha256.Sum256([]byte(t.access))
 	lifetime := a.idTokenLifetime
 	if lifetime <= 0 {

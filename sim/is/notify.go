@@ -37,8 +37,8 @@ type notifier struct {
 
 // newNotifier activates the interceptor only when (a) deployment.toml has its [[event_listener]] with
 // the AbstractIdentityHandler type (another type never fires) and not enable = false, and (b) a JAR in
-// dropins contains the class (sim/CONTRACT.md; §9).
-func newNotifier(s *server, hosts simnet.Hosts) (*notifier, error) {
+// dropins contains the class: jar, handlerJAR's answer, is not empty (sim/CONTRACT.md; §9).
+func newNotifier(s *server, hosts simnet.Hosts, jar string) (*notifier, error) {
 	var props map[string]any
 	found := false
 	for _, l := range s.h.Tables("event_listener") {
@@ -54,10 +54,6 @@ func newNotifier(s *server, hosts simnet.Hosts) (*notifier, error) {
 	}
 	if !found {
 		return nil, nil
-	}
-	jar, err := s.handlerJAR()
-	if err != nil {
-		return nil, err
 	}
 	if jar == "" {
 		return nil, nil

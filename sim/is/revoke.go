@@ -39,6 +39,7 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 	} else if accessTok = s.lookupAccess(tok); accessTok == nil {
 		refreshTok = s.lookupRefresh(tok)
 	}
+	known := accessTok != nil || refreshTok != nil // IS holds the token, whatever its state or organization
 	if accessTok != nil && (!accessTok.accessActive(now) || accessTok.org != org) {
 		accessTok = nil
 	}
@@ -61,7 +62,7 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 	if owner == nil {
 		owner = refreshTok
 	}
-	if owner == nil && s.faults.On("is-revoke-unknown-token-error") && s.lookupAccess(tok) == nil && s.lookupRefresh(tok) == nil {
+	if owner == nil && s.faults.On("is-revoke-unknown-token-error") && !known {
 		s.mu.Unlock()
 		(&oauthError{status: 400, code: "invalid_request", desc: "Invalid revocation request"}).write(w)
 		return

@@ -114,10 +114,13 @@ func newServer(h *home.Home, opt Options) (*server, error) {
 	if s.rules, err = loadAccessRules(h); err != nil {
 		return nil, err
 	}
-	if err := s.logNotifBundle(); err != nil {
+	// The dropins JARs are scanned once: the bundle's start-up line and the notifier both use the result.
+	jar, err := s.handlerJAR()
+	if err != nil {
 		return nil, err
 	}
-	if s.notif, err = newNotifier(s, opt.Hosts); err != nil {
+	s.logNotifBundle(jar)
+	if s.notif, err = newNotifier(s, opt.Hosts, jar); err != nil {
 		return nil, err
 	}
 	s.gs = newGrantState(opt.Hosts, s)
