@@ -93,16 +93,6 @@ func All() []*Check {
 	return out
 }
 
-// ByID finds a check.
-func ByID(id string) (*Check, bool) {
-	for _, c := range All() {
-		if c.ID == id {
-			return c, true
-		}
-	}
-	return nil, false
-}
-
 // Validate refuses a check that cannot be trusted: no reference, no fault that proves it, an unknown
 // capability, fixture or fault, a duplicate ID.
 func Validate(all []*Check, capabilities map[string]string) error {

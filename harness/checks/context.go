@@ -35,10 +35,6 @@ type failure struct {
 	fixture *fixture.Error
 }
 
-// Ctx is the check's context: cancelled on interrupt, and labelled so that the HTTP transcript names the
-// check on every exchange it makes.
-func (c *C) Ctx() context.Context { return c.ctx }
-
 // Failf ends the check as failed. The message should say what was expected, what came back and what it
 // means for the integration.
 func (c *C) Failf(format string, args ...any) {

@@ -1,30 +1,14 @@
 package checks
 
 import (
-	"context"
-	"net/http"
-
 	"github.com/kmconform/kmconform/harness/env"
-	"github.com/kmconform/kmconform/harness/intervals"
-	"github.com/kmconform/kmconform/harness/poll"
 	"github.com/kmconform/kmconform/harness/wso2am"
 )
 
 // expectGatewayAccepts calls the API until the gateway answers 200, allowing for the time API-M takes to
 // propagate a new API, subscription or Key Manager to its gateway.
 func expectGatewayAccepts(c *C, token, what string) {
-	_, err := poll.Until(c.ctx, poll.Options{What: "the gateway to accept " + what + " on " + c.Env.APIPath,
-		Interval: intervals.GatewayPropagation, Backoff: true, Progress: c.log},
-		func(ctx context.Context) (bool, string, error) {
-			a, err := c.Env.APIM.CallAPI(ctx, c.Env.APIPath, token)
-			if err != nil {
-				return false, err.Error(), nil
-			}
-			return a.Status == http.StatusOK, a.String(), nil
-		})
-	if err != nil {
-		c.Failf("the gateway did not accept %s: %v", what, err)
-	}
+	expectGatewayAcceptsAt(c, c.Env.APIPath, token, what)
 }
 
 // callAPI makes one call through the gateway and ends the check when the call itself fails.

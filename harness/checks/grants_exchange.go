@@ -3,11 +3,11 @@ package checks
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,33 +105,15 @@ func expectExchangeRefused(c *C, err error, what string, codes ...string) *wso2a
 	if !ok || re.Status != http.StatusBadRequest {
 		c.Failf("API-M refused %s, but not with a 400 OAuth error: %v", what, err)
 	}
-	if len(codes) > 0 && !containsString(codes, re.OAuthError) {
+	if len(codes) > 0 && !slices.Contains(codes, re.OAuthError) {
 		c.Failf("API-M refused %s with %s, want %s: %v", what, re.OAuthError, strings.Join(codes, " or "), err)
 	}
 	return re
 }
 
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // expectGatewayAcceptsAt is expectGatewayAccepts for another API's path.
 func expectGatewayAcceptsAt(c *C, path, token, what string) {
-	_, err := poll.Until(c.ctx, poll.Options{What: "the gateway to accept " + what + " on " + path,
-		Interval: intervals.GatewayPropagation, Backoff: true, Progress: c.log},
-		func(ctx context.Context) (bool, string, error) {
-			a, err := c.Env.APIM.CallAPI(ctx, path, token)
-			if err != nil {
-				return false, err.Error(), nil
-			}
-			return a.Status == http.StatusOK, a.String(), nil
-		})
-	if err != nil {
+	if _, err := pollAccepted(c, path, what, fixedToken(token)); err != nil {
 		c.Failf("the gateway did not accept %s: %v", what, err)
 	}
 }
@@ -267,22 +249,6 @@ var exchangeAPIMExpired = &Check{
 	},
 }
 
-// alterClaim rewrites one claim of a JWT and keeps its signature.
-func alterClaim(c *C, token, claim string, value any) string {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		c.Failf("the subject token is not a JWT")
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	c.NoErr(err, "decode the subject token's claims")
-	var claims map[string]any
-	c.NoErr(json.Unmarshal(raw, &claims), "decode the subject token's claims")
-	claims[claim] = value
-	raw, err = json.Marshal(claims)
-	c.NoErr(err, "encode the altered claims")
-	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(raw) + "." + parts[2]
-}
-
 // WSO2 suite row 65: a subject token with an altered claim and its original signature.
 var exchangeAPIMAltered = &Check{
 	ID: "grants.token-exchange.apim.altered", Area: "grants", Capability: "grant.token-exchange.apim", Level: MUST,
@@ -295,7 +261,9 @@ var exchangeAPIMAltered = &Check{
 		km := newExchangeKM(c, subject, nil)
 		st := subjectToken(c, subject)
 		mustExchange(c, app.AppKeys, km, st)
-		_, err := exchangeAt(c, app.AppKeys, wso2am.ExchangeRequest{SubjectToken: alterClaim(c, st, "sub", "kmconform-impostor")})
+		altered, err := tokens.WithClaim(st, "sub", "kmconform-impostor")
+		c.NoErr(err, "alter the subject token's sub")
+		_, err = exchangeAt(c, app.AppKeys, wso2am.ExchangeRequest{SubjectToken: altered})
 		if err == nil {
 			c.Failf("API-M exchanged an IS token whose sub was altered after IS signed it: API-M does not verify the subject token's signature")
 		}
@@ -396,12 +364,8 @@ var exchangeAPIMMalformedCert = &Check{
 			c.Failf("API-M refused a Key Manager whose certificate is not X.509, but not with 400: %v", err)
 		}
 		c.Logf("API-M refused the registration: %v", err)
-		list, err := e.APIM.ListKeyManagers(c.ctx)
-		c.NoErr(err, "list the Key Managers")
-		for _, k := range list {
-			if k.Name == bad.Name {
-				c.Failf("API-M refused Key Manager %s but lists it", bad.Name)
-			}
+		if _, ok := listed(c, bad.Name); ok {
+			c.Failf("API-M refused Key Manager %s but lists it", bad.Name)
 		}
 		_, err = exchangeAt(c, app.AppKeys, wso2am.ExchangeRequest{SubjectToken: subjectToken(c, subject)})
 		if err == nil {

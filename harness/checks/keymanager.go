@@ -1050,14 +1050,12 @@ type regenerated struct {
 	Present bool
 }
 
-// regenerateSecret asks API-M to regenerate an application's consumer secret and returns the raw answer.
+// regenerateSecret asks API-M to regenerate an application's consumer secret and returns the answer.
 func regenerateSecret(c *C, app *env.AppKeys) regenerated {
-	var out map[string]any
-	path := wso2am.DevportalPath + "/applications/" + url.PathEscape(app.AppID) + "/oauth-keys/" + url.PathEscape(app.KeyMappingID) + "/regenerate-secret"
-	_, err := c.Env.APIM.RESTCall(c.ctx, "regenerate the consumer secret of application "+app.Name, http.MethodPost, path, nil, &out, http.StatusOK)
+	out, err := c.Env.APIM.RegenerateSecret(c.ctx, app.AppID, app.KeyMappingID)
 	c.NoErr(err, "regenerate the consumer secret of application %s", app.Name)
-	r := regenerated{ConsumerKey: fmt.Sprint(out["consumerKey"])}
-	if s, ok := out["consumerSecret"].(string); ok && s != "" {
+	r := regenerated{ConsumerKey: out.ConsumerKey}
+	if s := out.ConsumerSecret; s != "" {
 		c.Env.Redactor.Add(s)
 		r.Secret, r.Present = s, true
 	}

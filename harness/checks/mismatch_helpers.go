@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/kmconform/kmconform/harness/env"
 	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/poll"
 	"github.com/kmconform/kmconform/harness/tokens"
@@ -33,6 +32,16 @@ func callPath(c *C, path, token, what string) wso2am.GatewayAnswer {
 // expectAcceptedOn calls path until the gateway answers 200 (a new API, subscription or Key Manager
 // reaches the gateway eventually), minting a token per attempt with mint.
 func expectAcceptedOn(c *C, path, what string, mint func(ctx context.Context) (string, error)) string {
+	last, err := pollAccepted(c, path, what, mint)
+	if err != nil {
+		c.Failf("the gateway did not accept %s on %s: %v", what, path, err)
+	}
+	return last
+}
+
+// pollAccepted is the poll of expectAcceptedOn, expectGatewayAccepts and expectGatewayAcceptsAt: it calls
+// path until the gateway answers 200 and returns the last token minted, or the poll's error.
+func pollAccepted(c *C, path, what string, mint func(ctx context.Context) (string, error)) (string, error) {
 	var last string
 	_, err := poll.Until(c.ctx, poll.Options{What: "the gateway to accept " + what + " on " + path,
 		Interval: intervals.GatewayPropagation, Backoff: true, Progress: c.log},
@@ -48,22 +57,12 @@ func expectAcceptedOn(c *C, path, what string, mint func(ctx context.Context) (s
 			}
 			return a.Status == http.StatusOK, a.String(), nil
 		})
-	if err != nil {
-		c.Failf("the gateway did not accept %s on %s: %v", what, path, err)
-	}
-	return last
+	return last, err
 }
 
 // fixedToken mints the same token every time.
 func fixedToken(tok string) func(context.Context) (string, error) {
 	return func(context.Context) (string, error) { return tok, nil }
-}
-
-// isToken gets a client_credentials token from IS for an application's client.
-func isToken(c *C, app *env.AppKeys) string {
-	tok, err := c.Env.IS.ClientCredentials(c.ctx, c.Env.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-	c.NoErr(err, "get a client_credentials token from IS for application %s", app.Name)
-	return tok.AccessToken
 }
 
 // genuineClaims verifies an IS token against IS's JWKS (the positive control: what the check changes next

@@ -37,7 +37,7 @@ var mismatchISTokenOnResidentAPI = &Check{
 		expectAcceptedOn(c, resident.Path, "a Resident Key Manager token", func(ctx context.Context) (string, error) {
 			return e.APIM.ResidentToken(ctx, resident.App.ConsumerKey, resident.App.ConsumerSecret)
 		})
-		tok := isToken(c, mixed.ISApp)
+		tok := appToken(c, mixed.ISApp)
 		expectAcceptedOn(c, e.APIPath, "the IS token", fixedToken(tok))
 		a := callPath(c, resident.Path, tok, "the IS token")
 		if a.Status == http.StatusOK || a.Code == "900908" {
@@ -93,7 +93,7 @@ var mismatchNoSubscription = &Check{
 	Run: func(c *C) {
 		e := c.Env
 		app := Private(c, fixture.UnsubscribedISApp)
-		tok := isToken(c, app)
+		tok := appToken(c, app)
 		// Positive control: a valid token of the Key Manager the API is restricted to.
 		_, err := tokens.Verify(c.ctx, e.HTTP, e.Discovery.JWKSURI, tok, e.Discovery.Issuer)
 		c.NoErr(err, "the IS token does not verify against IS's JWKS, so its refusal would prove nothing")
@@ -183,7 +183,7 @@ var mismatchConsumerKeyClaim = &Check{
 	Run: func(c *C) {
 		km := Private(c, fixture.MisconfiguredClaimKM)
 		// What IS writes: azp = the client id, and not the claim the Key Manager names.
-		genuine := isToken(c, km.App)
+		genuine := appToken(c, km.App)
 		_, claims := genuineClaims(c, genuine)
 		if claims["azp"] != km.App.ConsumerKey {
 			c.Failf("IS's token carries azp %v, not the client id of application %s: the documented Consumer Key Claim (azp) would not find it", claims["azp"], km.App.Name)

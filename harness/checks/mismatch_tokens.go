@@ -49,10 +49,10 @@ var mismatchTampered = &Check{
 	Run: func(c *C) {
 		app := Shared(c, fixture.ISApp)
 		// Positive control: the gateway accepts this application's IS tokens.
-		expectGatewayAccepts(c, isToken(c, app), "an IS token of the application")
+		expectGatewayAccepts(c, appToken(c, app), "an IS token of the application")
 		for _, t := range tamperings {
 			// A fresh token each time: the gateway has never seen it, so only its validation can answer.
-			tok := isToken(c, app)
+			tok := appToken(c, app)
 			genuineClaims(c, tok)
 			forged, err := t.do(tok)
 			c.NoErr(err, "change the IS token")
@@ -82,7 +82,7 @@ var mismatchTamperedAfterAccept = &Check{
 	Run: func(c *C) {
 		app := Shared(c, fixture.ISApp)
 		for _, t := range tamperings {
-			tok := isToken(c, app)
+			tok := appToken(c, app)
 			genuineClaims(c, tok)
 			// Positive control, and what puts the token (its jti) into the gateway's token cache.
 			expectGatewayAccepts(c, tok, "the genuine IS token")
@@ -91,7 +91,7 @@ var mismatchTamperedAfterAccept = &Check{
 			a := callAPI(c, forged, "the accepted IS token with "+t.what)
 			if a.Status == http.StatusOK {
 				// Tell the cache from the signature check: the same change on a token the gateway never saw.
-				fresh, err := t.do(isToken(c, app))
+				fresh, err := t.do(appToken(c, app))
 				c.NoErr(err, "change another IS token")
 				if b := callAPI(c, fresh, "a new IS token with "+t.what); b.Status == http.StatusOK {
 					c.Failf("the gateway accepted IS tokens with %s, whether or not it had accepted them before (%s): it does not verify JWT signatures", t.what, b.String())
@@ -181,7 +181,7 @@ var mismatchUnpublishedKey = &Check{
 	},
 	Run: func(c *C) {
 		app := Shared(c, fixture.ISApp)
-		tok := isToken(c, app)
+		tok := appToken(c, app)
 		header, claims := genuineClaims(c, tok)
 		expectGatewayAccepts(c, tok, "the genuine IS token")
 		key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -216,7 +216,7 @@ var mismatchUnknownIssuer = &Check{
 	Run: func(c *C) {
 		e := c.Env
 		app := Shared(c, fixture.ISApp)
-		tok := isToken(c, app)
+		tok := appToken(c, app)
 		_, claims := genuineClaims(c, tok)
 		expectGatewayAccepts(c, tok, "the genuine IS token")
 		const foreign = "https://kmconform-unknown-issuer.invalid/oauth2/token"

@@ -6,13 +6,13 @@ import (
 	"time"
 
 	"github.com/kmconform/kmconform/harness/fixture"
+	"github.com/kmconform/kmconform/harness/plan"
 )
 
 func init() { register(revocationJWT) }
 
 // The revoked-JWT refusal (carbon-apimgt APISecurityConstants: "JWT in the revoked map").
 const (
-	revMsgInvalid     = "Invalid Credentials"
 	revDescRevokedJWT = "Invalid JWT token. Make sure you have provided the correct security credentials"
 	// revPrefixKeyValidation starts the description of a refusal on the key-validation (introspection) path.
 	revPrefixKeyValidation = "Access failure for API"
@@ -25,7 +25,7 @@ var notifyProofs = []Proof{
 	{"no-event-listener", "the revocation notification did not reach API-M"},
 	{"apim-notify-ignores-revocation", "the revocation notification did not reach API-M"},
 	{"notify-header-wso2-is-7", "names no event handler of API-M"},
-	{"listener-type-oauth-event-interceptor", "only " + listenerType + " fires"},
+	{"listener-type-oauth-event-interceptor", "only " + plan.ListenerType + " fires"},
 	{"is-no-trust", "Error while sending Revocation Event"},
 	{"notify-wrong-port", "Error while sending Revocation Event"},
 	{"km-self-validation-off", "not on its revoked-JWT list"},
@@ -66,13 +66,13 @@ func awaitRevokedJWT(c *C, path, token, what string, since time.Time) refusal {
 	r := awaitRefusal(c, path, token, what, since)
 	a := r.Answer
 	switch {
-	case a.Status == http.StatusUnauthorized && a.Code == "900901" && a.Description == revDescRevokedJWT && a.Message == revMsgInvalid:
+	case a.Status == http.StatusUnauthorized && a.Code == "900901" && a.Description == revDescRevokedJWT && a.Message == msgInvalidCredentials:
 		return r
 	case a.Status == http.StatusUnauthorized && a.Code == "900901" && strings.HasPrefix(a.Description, revPrefixKeyValidation):
 		c.Failf("the gateway refused %s only through introspection at IS (%s), after %d ms: the token is not on its revoked-JWT list, so the Key Manager does not self-validate IS's JWTs (enableSelfValidationJWT=false?) and a revocation waits for the introspection cache (wso2/product-apim integration-v2 is7-key-manager-integration-plan.md)",
 			what, a.String(), r.Elapsed.Milliseconds())
 	}
 	c.Failf("the gateway refused %s with %s, want HTTP 401, code 900901 (%s: %s) for a JWT on its revoked list",
-		what, a.String(), revMsgInvalid, revDescRevokedJWT)
+		what, a.String(), msgInvalidCredentials, revDescRevokedJWT)
 	return r
 }

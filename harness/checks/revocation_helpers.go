@@ -13,10 +13,6 @@ import (
 	"github.com/kmconform/kmconform/harness/wso2am"
 )
 
-// listenerType is the only [[event_listener]] type under which the IS 7 interceptor fires (the API-M
-// documentation; WSO2's own suite notes that OAuthEventInterceptor never does).
-const listenerType = plan.ListenerType
-
 // refusal is the gateway's first refusal of a token after a revocation.
 type refusal struct {
 	Answer  wso2am.GatewayAnswer
@@ -111,8 +107,8 @@ func listenerFindings(raw []byte) []string {
 		return []string{"IS's deployment.toml has no token_revocation [[event_listener]] for " + plan.ListenerClass}
 	}
 	var out []string
-	if t := fmt.Sprint(l["type"]); t != listenerType {
-		out = append(out, fmt.Sprintf("IS's token_revocation listener has type %s: only %s fires (the OAuthEventInterceptor type never does)", t, listenerType))
+	if t := fmt.Sprint(l["type"]); t != plan.ListenerType {
+		out = append(out, fmt.Sprintf("IS's token_revocation listener has type %s: only %s fires (the OAuthEventInterceptor type never does)", t, plan.ListenerType))
 	}
 	if en, ok := l["enable"]; ok && fmt.Sprint(en) == "false" {
 		out = append(out, "IS's token_revocation listener is disabled (enable = false)")

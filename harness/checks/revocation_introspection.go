@@ -8,12 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pelletier/go-toml/v2"
-
-	"github.com/kmconform/kmconform/containers"
 	"github.com/kmconform/kmconform/harness/fixture"
 	"github.com/kmconform/kmconform/harness/intervals"
-	"github.com/kmconform/kmconform/harness/plan"
 	"github.com/kmconform/kmconform/harness/poll"
 	"github.com/kmconform/kmconform/harness/wso2am"
 )
@@ -49,29 +45,28 @@ var revocationIntrospection = &Check{
 				iv.Timeout, ttl, intervals.Revocation, ttl.value+30*time.Second)
 		}
 		app := m.App
-		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-		c.NoErr(err, "get a client_credentials token from IS for Key Manager %s's application", m.KeyManager.Name)
-		expectAcceptedOn(c, m.APIPath, "the token in introspection mode", fixedToken(tok.AccessToken))
+		tok := appToken(c, app)
+		expectAcceptedOn(c, m.APIPath, "the token in introspection mode", fixedToken(tok))
 		// The accepted call cached IS's answer: the entry expires at the latest one TTL from now.
 		cached := time.Now()
 
 		revokedAt := time.Now()
-		c.NoErr(e.IS.Revoke(c.ctx, e.Discovery.RevocationEndpoint, app.ConsumerKey, app.ConsumerSecret, tok.AccessToken, "access_token"),
+		c.NoErr(e.IS.Revoke(c.ctx, e.Discovery.RevocationEndpoint, app.ConsumerKey, app.ConsumerSecret, tok, "access_token"),
 			"revoke the token at IS")
-		expectInactiveAtIS(c, tok.AccessToken, "the revoked token")
-		r, err := pollRefusal(c, m.APIPath, tok.AccessToken, "the revoked token in introspection mode", revokedAt)
+		expectInactiveAtIS(c, tok, "the revoked token")
+		r, err := pollRefusal(c, m.APIPath, tok, "the revoked token in introspection mode", revokedAt)
 		if err != nil {
 			c.Failf("the gateway still accepted the revoked token %s after its revocation, beyond the bound of its introspection-cache entry (%s from its first acceptance; %s): the gateway did not take IS's active:false as an invalid token once the entry expired (%v)",
-				time.Since(revokedAt).Round(time.Millisecond), ttl, introspectionView(c, tok.AccessToken), err)
+				time.Since(revokedAt).Round(time.Millisecond), ttl, introspectionView(c, tok), err)
 		}
 		a := r.Answer
 		switch {
 		case a.Status == http.StatusForbidden && a.Code == "900908":
 			c.Failf("the gateway answered the revoked token with %s after %d ms: it did not take IS's active:false as an invalid token and went on to subscription validation (the IS 7 connector's getTokenMetaData makes active:false a 900901)",
 				a.String(), r.Elapsed.Milliseconds())
-		case a.Status != http.StatusUnauthorized || a.Code != "900901" || a.Message != revMsgInvalid || !strings.HasPrefix(a.Description, revPrefixKeyValidation):
+		case a.Status != http.StatusUnauthorized || a.Code != "900901" || a.Message != msgInvalidCredentials || !strings.HasPrefix(a.Description, revPrefixKeyValidation):
 			c.Failf("the gateway refused the revoked token with %s, want HTTP 401, code 900901 (%s: %s …) from the key-validation path",
-				a.String(), revMsgInvalid, revPrefixKeyValidation)
+				a.String(), msgInvalidCredentials, revPrefixKeyValidation)
 		}
 		refusedAt := revokedAt.Add(r.Elapsed)
 		// The entry was made during the accepted call; allow one poll period and a second for the refusal.
@@ -96,18 +91,8 @@ func (t cacheTTL) String() string { return fmt.Sprintf("%s, %s", t.value, t.sour
 
 // introspectionCacheTTL reads [apim.cache] token_expiry_time from API-M's applied deployment.toml.
 func introspectionCacheTTL(c *C) cacheTTL {
-	n, err := containers.ByAlias(c.Env.Nodes, containers.APIMAlias)
-	c.NoErr(err, "find API-M's node")
-	raw, err := n.ReadFile(c.ctx, plan.ConfFile)
-	c.NoErr(err, "read API-M's applied deployment.toml")
-	var doc struct {
-		APIM struct {
-			Cache map[string]any `toml:"cache"`
-		} `toml:"apim"`
-	}
-	c.NoErr(toml.Unmarshal(raw, &doc), "parse API-M's applied deployment.toml")
-	v, ok := doc.APIM.Cache["token_expiry_time"]
-	if !ok {
+	v := tomlGet(appliedTOML(c, amAlias), "apim", "cache", "token_expiry_time")
+	if v == nil {
 		return cacheTTL{defaultTokenExpiry, "API-M's default: its applied deployment.toml sets no [apim.cache] token_expiry_time"}
 	}
 	d, err := tomlSeconds(v)

@@ -12,7 +12,6 @@ import (
 	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/poll"
 	"github.com/kmconform/kmconform/harness/wso2am"
-	"github.com/kmconform/kmconform/harness/wso2is"
 )
 
 func init() {
@@ -38,16 +37,15 @@ var revocationOpaque = &Check{
 	Run: func(c *C) {
 		e := c.Env
 		app := Shared(c, fixture.OpaqueApp)
-		tok, err := e.IS.ClientCredentials(c.ctx, e.Discovery.TokenEndpoint, app.ConsumerKey, app.ConsumerSecret)
-		c.NoErr(err, "get a client_credentials token from IS for the mapped client")
-		if strings.Count(tok.AccessToken, ".") == 2 {
+		tok := appToken(c, app)
+		if strings.Count(tok, ".") == 2 {
 			c.Failf("IS issued a JWT to client %s, registered without a token type: the check needs an opaque (Default) token, IS's documented default", app.ConsumerKey)
 		}
 		ttl := introspectionCacheTTL(c)
 		// The accepted call puts the token in the gateway's introspection cache; until that entry expires,
 		// only the notification's eviction can make the gateway ask IS again.
 		cachedBy := time.Now()
-		if err := acceptedOn(c, e.APIPath, tok.AccessToken); err != nil {
+		if err := acceptedOn(c, e.APIPath, tok); err != nil {
 			why := ""
 			if slices.Contains(e.API.KeyManagers, "all") {
 				// carbon-apimgt DefaultKeyValidationHandler: for an API open to every Key Manager the gateway elects
@@ -59,19 +57,19 @@ var revocationOpaque = &Check{
 		}
 
 		revokedAt := time.Now()
-		c.NoErr(e.IS.Revoke(c.ctx, e.Discovery.RevocationEndpoint, app.ConsumerKey, app.ConsumerSecret, tok.AccessToken, "access_token"),
+		c.NoErr(e.IS.Revoke(c.ctx, e.Discovery.RevocationEndpoint, app.ConsumerKey, app.ConsumerSecret, tok, "access_token"),
 			"revoke the opaque token at IS")
-		r := awaitRefusal(c, e.APIPath, tok.AccessToken, "the revoked opaque token", revokedAt)
+		r := awaitRefusal(c, e.APIPath, tok, "the revoked opaque token", revokedAt)
 		if refusedAt := revokedAt.Add(r.Elapsed); !refusedAt.Before(cachedBy.Add(ttl.value)) {
 			c.Failf("the gateway refused the revoked opaque token only after %d ms, when its introspection-cache entry could have expired (%s): the revocation notification did not reach API-M, or API-M did not evict the token from the gateway's cache%s",
 				r.Elapsed.Milliseconds(), ttl, notificationDiagnosis(c))
 		}
 		a := r.Answer
-		if a.Status != http.StatusUnauthorized || a.Code != "900901" || a.Message != revMsgInvalid || !strings.HasPrefix(a.Description, revPrefixKeyValidation) {
+		if a.Status != http.StatusUnauthorized || a.Code != "900901" || a.Message != msgInvalidCredentials || !strings.HasPrefix(a.Description, revPrefixKeyValidation) {
 			c.Failf("the gateway refused the revoked opaque token with %s, want HTTP 401, code 900901 (%s: %s …) from the key-validation path",
-				a.String(), revMsgInvalid, revPrefixKeyValidation)
+				a.String(), msgInvalidCredentials, revPrefixKeyValidation)
 		}
-		expectInactiveAtIS(c, tok.AccessToken, "the revoked opaque token")
+		expectInactiveAtIS(c, tok, "the revoked opaque token")
 		c.Measure("revocation-opaque-latency-ms", latencyMs(r.Elapsed))
 		c.Logf("the opaque token's revocation reached the gateway after %d ms (introspection cache %s)", r.Elapsed.Milliseconds(), ttl)
 	},
@@ -93,7 +91,7 @@ var revocationRefreshPrevious = &Check{
 		e := c.Env
 		app := Shared(c, fixture.ISApp)
 		user := Private(c, fixture.ISUser)
-		auth := wso2is.BasicAuth(app.ConsumerKey, app.ConsumerSecret)
+		auth := clientAuth(app)
 		first, err := e.IS.Password(c.ctx, e.Discovery.TokenEndpoint, auth, user.Name, user.Password)
 		c.NoErr(err, "get a password-grant token from IS for user %s", user.Name)
 		if first.RefreshToken == "" {
@@ -129,7 +127,7 @@ var revocationPasswordChange = &Check{
 		e := c.Env
 		app := Shared(c, fixture.ISApp)
 		user := Private(c, fixture.ISUser)
-		tok, err := e.IS.Password(c.ctx, e.Discovery.TokenEndpoint, wso2is.BasicAuth(app.ConsumerKey, app.ConsumerSecret), user.Name, user.Password)
+		tok, err := e.IS.Password(c.ctx, e.Discovery.TokenEndpoint, clientAuth(app), user.Name, user.Password)
 		c.NoErr(err, "get a password-grant token from IS for user %s", user.Name)
 		expectGatewayAccepts(c, tok.AccessToken, "the user's token")
 
@@ -162,7 +160,7 @@ var revocationRefreshTokenOnly = &Check{
 		e := c.Env
 		app := Shared(c, fixture.ISApp)
 		user := Private(c, fixture.ISUser)
-		auth := wso2is.BasicAuth(app.ConsumerKey, app.ConsumerSecret)
+		auth := clientAuth(app)
 		tok, err := e.IS.Password(c.ctx, e.Discovery.TokenEndpoint, auth, user.Name, user.Password)
 		c.NoErr(err, "get a password-grant token from IS for user %s", user.Name)
 		if tok.RefreshToken == "" {

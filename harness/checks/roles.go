@@ -41,10 +41,7 @@ func scopeAtIS(c *C, name string) (found bool, where string) {
 		c.NoErr(err, "look scope %s up in IS's OAuth2 scopes API", name)
 		return ok, "IS's OAuth2 scopes API " + wso2is.OAuthScopesPath
 	}
-	where = "IS API resource " + is7ScopeResource
-	res, err := e.IS.FindAPIResource(c.ctx, is7ScopeResource)
-	c.NoErr(err, "read IS API resource %s", is7ScopeResource)
-	return res != nil && res.HasScope(name), where
+	return scopeIsAPIResourceScope(c, name), "IS API resource " + is7ScopeResource
 }
 
 // scopeIsAPIResourceScope says whether IS holds the scope in its API resource (where roles can carry it).
@@ -96,12 +93,14 @@ var rolesCreatedInIS = &Check{
 		// The connector creates the roles while API-M handles the request (registerScope →
 		// createWSO2IS7RoleToScopeBindings, apim-km-wso2is v2.0.4), so they exist once API-M has answered 201.
 		m := []string{}
-		for _, r := range roles {
+		atIS := make([]*wso2is.Role, len(roles))
+		for i, r := range roles {
 			found, err := e.IS.FindRole(c.ctx, r.is)
 			c.NoErr(err, "search IS for role %s", r.is)
 			if found == nil {
 				m = append(m, r.is)
 			}
+			atIS[i] = found
 		}
 		if len(m) > 0 {
 			var diag []string
@@ -123,17 +122,16 @@ var rolesCreatedInIS = &Check{
 			c.Failf("after shared scope %s bound to %s and %s was created (201), IS has no role %s; the connector of Key Manager %s should create system_primary_<role> for a primary role and <role> for Internal/<role>. %s",
 				scope.Name, roles[0].apim, roles[1].apim, strings.Join(quoted, ", no role "), km.Name, strings.Join(diag, "; "))
 		}
-		for _, r := range roles {
-			found, err := e.IS.FindRole(c.ctx, r.is)
-			c.NoErr(err, "find role %s in IS", r.is)
-			full, err := e.IS.GetRole(c.ctx, found.ID)
+		for i, r := range roles {
+			full, err := e.IS.GetRole(c.ctx, atIS[i].ID)
 			c.NoErr(err, "read role %s in IS", r.is)
 			if !full.HasPermission(scope.Name) {
 				c.Failf("IS role %s, created for API-M role %s, does not hold scope %s as a permission: users given the role would not get the scope", r.is, r.apim, scope.Name)
 			}
 		}
+		// Each API-M name differs from its IS name (Internal/ dropped, system_primary_ added).
 		for _, r := range roles {
-			if found, _ := e.IS.FindRole(c.ctx, r.apim); found != nil && r.apim != r.is {
+			if found, _ := e.IS.FindRole(c.ctx, r.apim); found != nil {
 				c.Failf("IS also has role %q: the connector created it under its API-M name as well as %q", r.apim, r.is)
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -224,46 +223,5 @@ func TestDiscoverKeyManagerEmptyAnswer(t *testing.T) {
 	}
 	if d.Valid || d.Value != nil {
 		t.Errorf("discovery = %+v", d)
-	}
-}
-
-func TestSettingsConnectors(t *testing.T) {
-	c, f := newFake(t, map[string]reply{"GET " + AdminPath + "/settings": {status: 200, body: `{"scopes":["apim:admin"],"keyManagerConfiguration":[
-		{"type":"default","displayName":"Resident Key Manager","configurations":[]},
-		{"type":"WSO2-IS-7","displayName":"WSO2 Identity Server 7","defaultConsumerKeyClaim":"azp","defaultScopesClaim":"scope",
-		 "configurations":[{"name":"api_resource_management_endpoint","label":"API Resource Management Endpoint","type":"input","required":true,"mask":false,"multiple":false,"tooltip":"t","default":"","values":[]},
-		                   {"name":"enable_roles_creation","type":"checkbox","required":false,"default":false,"updateDisabled":true}],
-		 "endpointConfigurations":[{"name":"token_endpoint","required":true}],
-		 "authConfigurations":[{"name":"Authentication","type":"dropdown","required":true,"default":"BasicAuth","values":[{"name":"BasicAuth"},{"name":"MutualTLS"}]},
-		                       {"name":"Password","type":"input","required":true,"mask":true}]}]}`}})
-	s, err := c.Settings(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantAdmin(t, f.only())
-	if s.Connector("WSO2-IS") != nil {
-		t.Error("found a connector that is not installed")
-	}
-	k := s.Connector("WSO2-IS-7")
-	if k == nil || k.DefaultConsumerKeyClaim != "azp" || k.DisplayName != "WSO2 Identity Server 7" {
-		t.Fatalf("connector = %+v", k)
-	}
-	if f := k.Field("api_resource_management_endpoint"); f == nil || !f.Required || f.Mask || f.Label != "API Resource Management Endpoint" {
-		t.Errorf("api_resource_management_endpoint = %+v", f)
-	}
-	if f := k.Field("Password"); f == nil || !f.Mask || !f.Required {
-		t.Errorf("Password (auth configuration) = %+v", f)
-	}
-	if f := k.Field("enable_roles_creation"); f == nil || f.Required || f.Default != false || !f.UpdateDisabled {
-		t.Errorf("enable_roles_creation = %+v", f)
-	}
-	if f := k.Field("Authentication"); f == nil || len(f.Values) != 2 || f.Default != "BasicAuth" {
-		t.Errorf("Authentication = %+v", f)
-	}
-	if k.Field("token_endpoint") == nil || k.Field("nope") != nil {
-		t.Error("Field does not search the endpoint configurations, or invents fields")
-	}
-	if !strings.Contains(strings.Join(s.Scopes, " "), "apim:admin") {
-		t.Errorf("scopes = %v", s.Scopes)
 	}
 }

@@ -56,16 +56,6 @@ func (c *Client) CreateApplicationWith(ctx context.Context, app Application) (*A
 	return &out, nil
 }
 
-// GetApplication reads an application.
-func (c *Client) GetApplication(ctx context.Context, appID string) (*Application, error) {
-	var out Application
-	_, err := c.rest(ctx, httpcall.Request{Op: "read application " + appID, Method: http.MethodGet, URL: c.applicationURL(appID)}, &out, http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
 // DeleteApplication removes an application (200, or 202 while a workflow is pending).
 func (c *Client) DeleteApplication(ctx context.Context, appID string) error {
 	_, err := c.rest(ctx, httpcall.Request{Op: "delete application " + appID, Method: http.MethodDelete, URL: c.applicationURL(appID)},
@@ -97,12 +87,6 @@ type Subscription struct {
 	Status                    string `json:"status,omitempty"`
 }
 
-// Subscribe subscribes an application to an API (201, or 202 while a workflow is pending).
-func (c *Client) Subscribe(ctx context.Context, appID, apiID string) error {
-	_, err := c.CreateSubscription(ctx, appID, apiID, "")
-	return err
-}
-
 // CreateSubscription subscribes an application to an API with a subscription policy (empty: Unlimited)
 // and returns the subscription with its id (201; 202 while a workflow is pending, the id then comes from
 // the Location header). A duplicate is a RESTError 409.
@@ -127,36 +111,6 @@ func (c *Client) CreateSubscription(ctx context.Context, appID, apiID, policy st
 		out.ApplicationID, out.APIID = appID, apiID
 	}
 	return &out, nil
-}
-
-// DeleteSubscription removes a subscription (200, or 202 while a workflow is pending).
-func (c *Client) DeleteSubscription(ctx context.Context, subscriptionID string) error {
-	_, err := c.rest(ctx, httpcall.Request{
-		Op: "delete subscription " + subscriptionID, Method: http.MethodDelete,
-		URL: c.Base + DevportalPath + "/subscriptions/" + url.PathEscape(subscriptionID),
-	}, nil, http.StatusOK, http.StatusAccepted)
-	return err
-}
-
-// ListSubscriptions lists the subscriptions of an application or of an API (API-M wants one of the two;
-// both empty is sent as it is, for checks of that refusal).
-func (c *Client) ListSubscriptions(ctx context.Context, appID, apiID string) ([]Subscription, error) {
-	q := url.Values{}
-	if appID != "" {
-		q.Set("applicationId", appID)
-	}
-	if apiID != "" {
-		q.Set("apiId", apiID)
-	}
-	u := c.Base + DevportalPath + "/subscriptions"
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	var out struct {
-		List []Subscription `json:"list"`
-	}
-	_, err := c.rest(ctx, httpcall.Request{Op: "list subscriptions", Method: http.MethodGet, URL: u}, &out, http.StatusOK)
-	return out.List, err
 }
 
 // ApplicationToken is a token API-M obtained for an application.
@@ -280,25 +234,6 @@ func (c *Client) oauthKeyURL(appID, keyMappingID string) string {
 	return c.applicationURL(appID) + "/oauth-keys/" + url.PathEscape(keyMappingID)
 }
 
-// ListOAuthKeys lists an application's key mappings, one per Key Manager and key type.
-func (c *Client) ListOAuthKeys(ctx context.Context, appID string) ([]ApplicationKey, error) {
-	var out struct {
-		List []ApplicationKey `json:"list"`
-	}
-	_, err := c.rest(ctx, httpcall.Request{Op: "list application keys", Method: http.MethodGet, URL: c.applicationURL(appID) + "/oauth-keys"}, &out, http.StatusOK)
-	return out.List, err
-}
-
-// GetOAuthKey reads one key mapping.
-func (c *Client) GetOAuthKey(ctx context.Context, appID, keyMappingID string) (*ApplicationKey, error) {
-	var out ApplicationKey
-	_, err := c.rest(ctx, httpcall.Request{Op: "read application key " + keyMappingID, Method: http.MethodGet, URL: c.oauthKeyURL(appID, keyMappingID)}, &out, http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
 // OAuthKeyUpdate is what a key mapping's PUT changes; API-M ignores the consumer key and secret there.
 type OAuthKeyUpdate struct {
 	SupportedGrantTypes []string `json:"supportedGrantTypes"`
@@ -327,11 +262,14 @@ func (c *Client) UpdateOAuthKeys(ctx context.Context, appID, keyMappingID string
 
 // RegeneratedSecret is the regenerate-secret answer.
 type RegeneratedSecret struct {
-	ConsumerKey    string `json:"consumerKey"`
+	ConsumerKey string `json:"consumerKey"`
+	// ConsumerSecret is "" when the answer has none (absent or null): what API-M answers for a connector
+	// that does not regenerate secrets, such as WSO2-IS-7.
 	ConsumerSecret string `json:"consumerSecret"`
 }
 
-// RegenerateSecret asks the Key Manager for a new consumer secret (200).
+// RegenerateSecret asks the Key Manager for a new consumer secret (200). An answer without a secret is not
+// an error: the caller decides what it means.
 func (c *Client) RegenerateSecret(ctx context.Context, appID, keyMappingID string) (*RegeneratedSecret, error) {
 	var out RegeneratedSecret
 	_, err := c.rest(ctx, httpcall.Request{
@@ -339,40 +277,6 @@ func (c *Client) RegenerateSecret(ctx context.Context, appID, keyMappingID strin
 	}, &out, http.StatusOK)
 	if err != nil {
 		return nil, err
-	}
-	if out.ConsumerSecret == "" {
-		return nil, fmt.Errorf("regenerate consumer secret of %s: the answer has no consumerSecret", keyMappingID)
-	}
-	return &out, nil
-}
-
-// TokenRequest is a devportal generate-token request.
-type TokenRequest struct {
-	ConsumerSecret string `json:"consumerSecret"`
-	// ValidityPeriod in seconds; 0 sends 3600, as the devportal does.
-	ValidityPeriod int64    `json:"validityPeriod"`
-	Scopes         []string `json:"scopes,omitempty"`
-	// GrantType is CLIENT_CREDENTIALS (server default when empty) or TOKEN_EXCHANGE.
-	GrantType            string         `json:"grantType,omitempty"`
-	RevokeToken          string         `json:"revokeToken,omitempty"`
-	AdditionalProperties map[string]any `json:"additionalProperties,omitempty"`
-}
-
-// GenerateToken has API-M get a token for a key mapping from its Key Manager (200); for WSO2-IS-7 it is a
-// client_credentials token from IS.
-func (c *Client) GenerateToken(ctx context.Context, appID, keyMappingID string, t TokenRequest) (*ApplicationToken, error) {
-	if t.ValidityPeriod == 0 {
-		t.ValidityPeriod = 3600
-	}
-	var out ApplicationToken
-	_, err := c.rest(ctx, httpcall.Request{
-		Op: "generate application token for " + keyMappingID, Method: http.MethodPost, URL: c.oauthKeyURL(appID, keyMappingID) + "/generate-token", JSON: t,
-	}, &out, http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
-	if out.AccessToken == "" {
-		return nil, fmt.Errorf("generate application token for %s: the answer has no accessToken", keyMappingID)
 	}
 	return &out, nil
 }
