@@ -62,9 +62,10 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	defer group.close()
 	res, err := runCell(cellJob{cfg: cfg, cell: cell, suite: *suite}, cellOutput{console: stdout, color: isTerminal(stdout), group: group})
 	fmt.Fprintln(stdout, cellSummary(res, cfg.ReportDir))
+	var typed *results.Cell
 	if err != nil {
 		fmt.Fprintln(stderr, "kmconform:", err)
-	} else if typed, rerr := results.Read(cfg.ReportDir); rerr == nil {
+	} else if typed, err = results.Read(cfg.ReportDir); err == nil {
 		if msg := environmentFailure(typed); msg != "" {
 			// Neither a pass nor a regression: the run proves nothing either way.
 			fmt.Fprintf(stderr, "kmconform: %s: the environment failed, not the products: %s (evidence in %s)\n", cell.Name(), msg, cfg.ReportDir)
@@ -74,7 +75,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if code := m.ExitCode(); code != report.ExitOK {
 		return &exitError{code: code, err: errors.New("")}
 	}
-	if typed, rerr := results.Read(cfg.ReportDir); rerr == nil && typed.Setup.Outcome == results.Passed && typed.Executed() == 0 {
+	if typed != nil && typed.Setup.Outcome == results.Passed && typed.Executed() == 0 {
 		return &exitError{code: 1, err: fmt.Errorf("no check ran in %s: every selected check was not supported, not applicable or skipped (see %s)",
 			cell.Name(), filepath.Join(cfg.ReportDir, results.FileName))}
 	}
@@ -257,13 +258,6 @@ func newSuiteGroup(stderr io.Writer, what string) *suiteGroup {
 func (g *suiteGroup) close() {
 	signal.Stop(g.sigs)
 	close(g.done)
-}
-
-// Interrupted reports whether the user asked to stop.
-func (g *suiteGroup) Interrupted() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.received > 0
 }
 
 func (g *suiteGroup) signal(s os.Signal) {

@@ -47,12 +47,6 @@ type AsgardeoCredentials struct {
 	ClientSecret string `json:"clientSecret"`
 }
 
-// ReadAttachCredentials reads and checks a credentials file for the default profile with an API-M.
-func ReadAttachCredentials(path string) (*AttachCredentials, error) {
-	d, _ := plan.ProfileNamed(plan.DefaultProfile)
-	return ReadProfileCredentials(path, d, true)
-}
-
 // ReadProfileCredentials reads and checks a credentials file for a profile: what it must hold depends on the
 // profile and on whether an API-M is attached. Its errors never quote the file's content.
 func ReadProfileCredentials(path string, prof *plan.Profile, apim bool) (*AttachCredentials, error) {
@@ -114,15 +108,10 @@ func ReadCA(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// CheckAttach checks an attach configuration before anything starts: the URLs, the credentials file and
-// the CA. It fills the gateway URL when it was not given (API-M's host, port 8243).
-func CheckAttach(a *Attach) error {
-	d, _ := plan.ProfileNamed(plan.DefaultProfile)
-	return CheckProfileAttach(a, d)
-}
-
-// CheckProfileAttach is CheckAttach for a profile: --apim-url is optional where the profile says so, and
-// the oidc profile may name its provider by --discovery-url alone.
+// CheckProfileAttach checks an attach configuration for a profile before anything starts: the URLs, the
+// credentials file and the CA. It fills the gateway URL when it was not given (API-M's host, port 8243).
+// --apim-url is optional where the profile says so, and the oidc profile may name its provider by
+// --discovery-url alone.
 func CheckProfileAttach(a *Attach, prof *plan.Profile) error {
 	if a.ISURL == "" && a.DiscoveryURL != "" {
 		if u, err := url.Parse(a.DiscoveryURL); err == nil && u.Scheme == "https" && u.Host != "" {

@@ -229,8 +229,8 @@ func (s *Session) Preview(ctx context.Context) (*Preview, error) {
 			pv.Setup = append(pv.Setup, SetupPreview{Step: e.Setup, Match: e.Match, Reason: e.Reason, Link: e.Link})
 		}
 	}
-	pv.Profile = s.profile().Name
-	pv.Checks = previewChecks(s.Cell, s.profile(), cfg.LabelFilter, p.Faults, pv.Setup)
+	pv.Profile = s.Profile().Name
+	pv.Checks = previewChecks(s.Cell, s.Profile(), cfg.LabelFilter, p.Faults, pv.Setup)
 	for _, c := range pv.Checks {
 		pv.Counts[c.Expect]++
 	}

@@ -134,7 +134,7 @@ func (s *Session) Start(ctx context.Context, progress io.Writer) error {
 // buildPlan is the cell's documented setup with the setup faults applied: what Start runs and what
 // Preview prints.
 func (s *Session) buildPlan(jar plan.JAR, progress io.Writer) (*plan.Plan, error) {
-	p, err := plan.ForProfile(s.profile(), s.Cell, jar)
+	p, err := plan.ForProfile(s.Profile(), s.Cell, jar)
 	if err != nil {
 		return nil, err
 	}
@@ -148,17 +148,14 @@ func (s *Session) buildPlan(jar plan.JAR, progress io.Writer) (*plan.Plan, error
 	return p, nil
 }
 
-// profile is the run's Key Manager profile.
-func (s *Session) profile() *plan.Profile {
+// Profile is the run's Key Manager profile.
+func (s *Session) Profile() *plan.Profile {
 	if s.Checked.Profile != nil {
 		return s.Checked.Profile
 	}
 	p, _ := plan.ProfileNamed(s.Config.Profile)
 	return p
 }
-
-// Profile is the run's Key Manager profile.
-func (s *Session) Profile() *plan.Profile { return s.profile() }
 
 // Redact masks every secret the session knows and every secret-shaped value.
 func (s *Session) Redact(text string) string {

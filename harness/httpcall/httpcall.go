@@ -120,11 +120,12 @@ func send(ctx context.Context, c *http.Client, r Request, contentType string, bo
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
-	for k, v := range r.Headers {
-		req.Header.Set(k, v)
-	}
 	if r.Auth != nil {
 		r.Auth(req)
+	}
+	// After Auth, so that a caller can send its own Authorization.
+	for k, v := range r.Headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := c.Do(req)
 	if err != nil {

@@ -159,10 +159,6 @@ func (p *Plan) ProfileOrDefault() *Profile {
 // APIM's stores stay JKS through 4.7.
 const apimStoreType = "JKS"
 
-// ISKeyStoreFile and APIMKeyStoreFile are the TLS key stores the setup writes (under SecurityDir).
-func (p *Plan) ISKeyStoreFile() string   { return p.IS.TLSKeyStore }
-func (p *Plan) APIMKeyStoreFile() string { return p.APIM.TLSKeyStore }
-
 // APIMTrustStoreFile is API-M's client trust store.
 const APIMTrustStoreFile = "client-truststore.jks"
 

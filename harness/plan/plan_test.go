@@ -84,8 +84,8 @@ func TestISBlockPerVersion(t *testing.T) {
 			t.Errorf("IS %s: /scim2/Me access control missing: %v", is.Version, doc["resource"])
 		}
 		wantStore := map[string]string{"JKS": "wso2is.jks", "PKCS12": "wso2is.p12"}[is.StoreType]
-		if p.ISKeyStoreFile() != wantStore || p.APIPath() != "/kmconform-echo/1.0.0/ping" {
-			t.Errorf("IS %s: key store %s, API path %s", is.Version, p.ISKeyStoreFile(), p.APIPath())
+		if p.IS.TLSKeyStore != wantStore || p.APIPath() != "/kmconform-echo/1.0.0/ping" {
+			t.Errorf("IS %s: key store %s, API path %s", is.Version, p.IS.TLSKeyStore, p.APIPath())
 		}
 	}
 }

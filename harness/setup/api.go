@@ -3,11 +3,13 @@ package setup
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/kmconform/kmconform/harness/httpcall"
 	"github.com/kmconform/kmconform/harness/intervals"
 	"github.com/kmconform/kmconform/harness/poll"
+	"github.com/kmconform/kmconform/harness/wso2am"
 )
 
 // The gateway environment and vhost of API-M's default deployment.toml.
@@ -26,19 +28,26 @@ func publishAPI(ctx context.Context, r *run) error {
 	}
 	r.env.API = api
 	r.env.APIPath = r.plan.APIPath()
-	// API-M can answer 500 right after creation while its registry settles (WSO2's own suite retries).
+	return DeployAndPublish(ctx, r.env.APIM, api, r.opt.Progress)
+}
+
+// DeployAndPublish creates a revision of a created API, deploys it to the default gateway and publishes the
+// API. API-M can answer 500 right after creation while its registry settles, so the revision is retried
+// (WSO2's own suite does the same).
+func DeployAndPublish(ctx context.Context, apim *wso2am.Client, api *wso2am.API, progress io.Writer) error {
 	var revision string
-	if err := poll.Retry(ctx, poll.Options{What: "create API revision", Interval: intervals.SetupRetry, Progress: r.opt.Progress},
+	if err := poll.Retry(ctx, poll.Options{What: "create a revision of API " + api.Name, Interval: intervals.SetupRetry, Progress: progress},
 		RetryOn5xx, func(ctx context.Context) error {
-			revision, err = r.env.APIM.CreateRevision(ctx, api.ID)
+			var err error
+			revision, err = apim.CreateRevision(ctx, api.ID)
 			return err
 		}); err != nil {
 		return err
 	}
-	if err := r.env.APIM.DeployRevision(ctx, api.ID, revision, GatewayEnvironment, GatewayVHost); err != nil {
+	if err := apim.DeployRevision(ctx, api.ID, revision, GatewayEnvironment, GatewayVHost); err != nil {
 		return err
 	}
-	return r.env.APIM.Publish(ctx, api.ID)
+	return apim.Publish(ctx, api.ID)
 }
 
 // RetryOn5xx retries answers that WSO2 documents as transient right after boot.

@@ -430,18 +430,7 @@ func (a *attachRun) publishAPI(ctx context.Context) error {
 	a.undo.add("API "+api.Name, func(ctx context.Context) error { return e.APIM.DeleteAPI(ctx, api.ID) })
 	e.API = api
 	e.APIPath = "/" + strings.Trim(fmt.Sprint(dto["context"]), "/") + "/" + fmt.Sprint(dto["version"]) + plan.APIResource
-	var revision string
-	if err := poll.Retry(ctx, poll.Options{What: "create API revision", Interval: intervals.SetupRetry, Progress: a.o.Progress},
-		RetryOn5xx, func(ctx context.Context) error {
-			revision, err = e.APIM.CreateRevision(ctx, api.ID)
-			return err
-		}); err != nil {
-		return err
-	}
-	if err := e.APIM.DeployRevision(ctx, api.ID, revision, GatewayEnvironment, GatewayVHost); err != nil {
-		return err
-	}
-	return e.APIM.Publish(ctx, api.ID)
+	return DeployAndPublish(ctx, e.APIM, api, a.o.Progress)
 }
 
 // findAPI finds the API to reuse by its name.

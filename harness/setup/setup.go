@@ -70,15 +70,6 @@ func StepIDs() []string {
 	return ids
 }
 
-// StepNames lists every step's name, in the order of StepIDs.
-func StepNames() []string {
-	var names []string
-	for _, st := range allSteps() {
-		names = append(names, st.name)
-	}
-	return names
-}
-
 // StepsOf lists the ids and names of the steps a plan runs, in order.
 func StepsOf(p *plan.Plan) (ids, names []string) {
 	for _, st := range stepsFor(p) {

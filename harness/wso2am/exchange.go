@@ -2,11 +2,7 @@ package wso2am
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"net/url"
-
-	"github.com/kmconform/kmconform/harness/httpcall"
 )
 
 // Token exchange at API-M's own token endpoint (RFC 8693): API-M's Resident Key Manager exchanges a JWT of
@@ -40,7 +36,6 @@ type ExchangedToken struct {
 // Key Manager credentials (Basic). A refusal comes back as a *RESTError whose OAuthError and Description are
 // the answer's error and error_description.
 func (c *Client) ResidentTokenExchange(ctx context.Context, consumerKey, consumerSecret string, r ExchangeRequest) (*ExchangedToken, error) {
-	const op = "exchange a token at API-M's token endpoint"
 	typ := r.SubjectTokenType
 	if typ == "" {
 		typ = TokenTypeJWT
@@ -52,15 +47,5 @@ func (c *Client) ResidentTokenExchange(ctx context.Context, consumerKey, consume
 	if r.RequestedTokenType != "" {
 		form.Set("requested_token_type", r.RequestedTokenType)
 	}
-	var out ExchangedToken
-	_, err := c.rest(ctx, httpcall.Request{
-		Op: op, Method: http.MethodPost, URL: c.Base + ResidentTokenPath, Form: form, Auth: httpcall.Basic(consumerKey, consumerSecret),
-	}, &out, http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
-	if out.AccessToken == "" {
-		return nil, fmt.Errorf("%s: the answer has no access_token", op)
-	}
-	return &out, nil
+	return c.residentToken(ctx, "exchange a token at API-M's token endpoint", consumerKey, consumerSecret, form, nil)
 }

@@ -65,21 +65,9 @@ func (c *Client) Call(ctx context.Context, g GatewayRequest) (GatewayAnswer, err
 	if method == "" {
 		method = http.MethodGet
 	}
-	req := httpcall.Request{Op: method + " API through the gateway", Method: method, URL: c.Gateway + g.Path}
+	req := httpcall.Request{Op: method + " API through the gateway", Method: method, URL: c.Gateway + g.Path, Headers: g.Header}
 	if g.Token != "" {
 		req.Auth = httpcall.Bearer(g.Token)
-	}
-	if len(g.Header) > 0 {
-		// Applied after Auth, so a check can send its own Authorization.
-		auth := req.Auth
-		req.Auth = func(r *http.Request) {
-			if auth != nil {
-				auth(r)
-			}
-			for k, v := range g.Header {
-				r.Header.Set(k, v)
-			}
-		}
 	}
 	resp, err := httpcall.DoBody(ctx, c.HTTP, req, "", g.Body)
 	if err != nil {
@@ -96,11 +84,8 @@ func (c *Client) Call(ctx context.Context, g GatewayRequest) (GatewayAnswer, err
 		Description string          `json:"description"`
 	}
 	if json.Unmarshal(resp.Body, &body) == nil && len(body.Code) > 0 {
-		var s string
-		if json.Unmarshal(body.Code, &s) != nil {
-			s = string(body.Code) // a number where API-M sends a string: keep it visible
-		}
-		a.Code, a.Message, a.Description = s, body.Message, body.Description
+		// codeText keeps a number where API-M sends a string visible.
+		a.Code, a.Message, a.Description = codeText(body.Code), body.Message, body.Description
 	}
 	return a, nil
 }
@@ -130,20 +115,29 @@ func (c *Client) ResidentToken(ctx context.Context, consumerKey, consumerSecret 
 // ResidentClientCredentials gets a client_credentials token with scopes from the Resident Key Manager.
 func (c *Client) ResidentClientCredentials(ctx context.Context, consumerKey, consumerSecret string, scopes ...string) (*OAuthToken, error) {
 	form := url.Values{"grant_type": {"client_credentials"}}
-	return c.residentToken(ctx, "get a token from the Resident Key Manager", consumerKey, consumerSecret, form, scopes)
+	t, err := c.residentToken(ctx, "get a token from the Resident Key Manager", consumerKey, consumerSecret, form, scopes)
+	if err != nil {
+		return nil, err
+	}
+	return &t.OAuthToken, nil
 }
 
 // ResidentPasswordToken gets a password-grant token for a user from the Resident Key Manager.
 func (c *Client) ResidentPasswordToken(ctx context.Context, consumerKey, consumerSecret, user, password string, scopes ...string) (*OAuthToken, error) {
 	form := url.Values{"grant_type": {"password"}, "username": {user}, "password": {password}}
-	return c.residentToken(ctx, "get a password-grant token for "+user+" from the Resident Key Manager", consumerKey, consumerSecret, form, scopes)
+	t, err := c.residentToken(ctx, "get a password-grant token for "+user+" from the Resident Key Manager", consumerKey, consumerSecret, form, scopes)
+	if err != nil {
+		return nil, err
+	}
+	return &t.OAuthToken, nil
 }
 
-func (c *Client) residentToken(ctx context.Context, op, key, secret string, form url.Values, scopes []string) (*OAuthToken, error) {
+func (c *Client) residentToken(ctx context.Context, op, key, secret string, form url.Values, scopes []string) (*ExchangedToken, error) {
 	if len(scopes) > 0 {
 		form.Set("scope", strings.Join(scopes, " "))
 	}
-	var out OAuthToken
+	// ExchangedToken is OAuthToken plus the one field a token exchange adds.
+	var out ExchangedToken
 	_, err := c.rest(ctx, httpcall.Request{
 		Op: op, Method: http.MethodPost, URL: c.Base + ResidentTokenPath, Form: form, Auth: httpcall.Basic(key, secret),
 	}, &out, http.StatusOK)

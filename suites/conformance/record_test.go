@@ -48,7 +48,7 @@ func newRecorder() *recorder {
 	return &recorder{started: time.Now(), setup: results.Setup{Outcome: results.Skipped}, specs: map[string]results.Spec{}}
 }
 
-func (r *recorder) start(*cellrun.Session) { r.started = time.Now() }
+func (r *recorder) start() { r.started = time.Now() }
 
 // setupDone records the base setup: passed, failed at a step, a known failure of the cell, or stale
 // expectations (a step the matrix lists as a known failure that succeeded).

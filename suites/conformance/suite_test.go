@@ -61,7 +61,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	if session, err = cellrun.New(cfg); err != nil {
 		Fail(evidence.Redact(err.Error()))
 	}
-	run.start(session)
+	run.start()
 	session.OnStep = func(i, n int, id, name string) {
 		events.Emit(progress.Event{Phase: progress.Setup, Step: i, Of: n, ID: id, Name: name})
 	}
