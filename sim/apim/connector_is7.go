@@ -63,26 +63,41 @@ func (s *Server) dcrBody(in dcrInput) map[string]any {
 	if in.kmType == typeAsgardeo {
 		return asgardeoDCRBody(in)
 	}
-	b := map[string]any{
-		"client_name":                                in.clientName,
-		"grant_types":                                in.grants,
-		"token_type_extension":                       "JWT",
-		"ext_application_display_name":               in.appName,
-		"ext_refresh_token_lifetime":                 int64Prop(in.props, "ext_refresh_token_lifetime"),
-		"ext_id_token_lifetime":                      int64Prop(in.props, "ext_id_token_lifetime"),
-		"ext_pkce_mandatory":                         boolOr(in.props["ext_pkce_mandatory"], false),
-		"ext_pkce_support_plain":                     boolOr(in.props["ext_pkce_support_plain"], false),
-		"ext_public_client":                          boolOr(in.props["ext_public_client"], false),
-		"backchannel_logout_session_required":        false,
-		"require_signed_request_object":              false,
-		"require_pushed_authorization_requests":      false,
-		"tls_client_certificate_bound_access_tokens": false,
+	b := dcrCommonBody(in, false)
+	b["ext_application_display_name"] = in.appName
+	for _, k := range []string{"backchannel_logout_session_required", "require_signed_request_object",
+		"require_pushed_authorization_requests", "tls_client_certificate_bound_access_tokens"} {
+		b[k] = false
 	}
 	if s.ver >= 6 && in.kmType == typeIS7 {
 		b["ext_allowed_audience"] = "organization"
 	}
+	return b
+}
+
+// dcrCommonBody holds the fields WSO2IS7ClientInfo and AsgardeoDCRClientInfo share: client name, grants,
+// token_type_extension JWT, the primitive lifetimes and PKCE/public-client flags (always present), the
+// redirect URIs of a callback (each trimmed when trimURIs) and the optional lifetimes when set. The body is a
+// map, so encoding/json writes its keys sorted whatever the order they are set in.
+func dcrCommonBody(in dcrInput, trimURIs bool) map[string]any {
+	b := map[string]any{
+		"client_name":                in.clientName,
+		"grant_types":                in.grants,
+		"token_type_extension":       "JWT",
+		"ext_refresh_token_lifetime": int64Prop(in.props, "ext_refresh_token_lifetime"),
+		"ext_id_token_lifetime":      int64Prop(in.props, "ext_id_token_lifetime"),
+		"ext_pkce_mandatory":         boolOr(in.props["ext_pkce_mandatory"], false),
+		"ext_pkce_support_plain":     boolOr(in.props["ext_pkce_support_plain"], false),
+		"ext_public_client":          boolOr(in.props["ext_public_client"], false),
+	}
 	if in.callback != "" {
-		b["redirect_uris"] = strings.Split(in.callback, ",")
+		uris := strings.Split(in.callback, ",")
+		if trimURIs {
+			for i, u := range uris {
+				uris[i] = strings.TrimSpace(u)
+			}
+		}
+		b["redirect_uris"] = uris
 	}
 	for _, k := range []string{"ext_application_token_lifetime", "ext_user_token_lifetime"} {
 		if _, ok := in.props[k]; ok {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 )
 
 // The Key Manager connectors beyond the product's own (default, WSO2-IS, WSO2-IS-7): each is a JAR an
@@ -148,25 +147,5 @@ func asgardeoClientName(owner, appName, appID, keyType string) string {
 // asgardeoDCRBody is AsgardeoDCRClientInfo as Gson writes it: null Longs left out, the primitive lifetimes
 // and flags always present, token_type_extension JWT (setTokenTypeAsJWT).
 func asgardeoDCRBody(in dcrInput) map[string]any {
-	b := map[string]any{
-		"client_name": in.clientName, "grant_types": in.grants, "token_type_extension": "JWT",
-		"ext_refresh_token_lifetime": int64Prop(in.props, "ext_refresh_token_lifetime"),
-		"ext_id_token_lifetime":      int64Prop(in.props, "ext_id_token_lifetime"),
-		"ext_pkce_mandatory":         boolOr(in.props["ext_pkce_mandatory"], false),
-		"ext_pkce_support_plain":     boolOr(in.props["ext_pkce_support_plain"], false),
-		"ext_public_client":          boolOr(in.props["ext_public_client"], false),
-	}
-	if in.callback != "" {
-		var uris []string
-		for _, u := range strings.Split(in.callback, ",") {
-			uris = append(uris, strings.TrimSpace(u))
-		}
-		b["redirect_uris"] = uris
-	}
-	for _, k := range []string{"ext_application_token_lifetime", "ext_user_token_lifetime"} {
-		if _, ok := in.props[k]; ok {
-			b[k] = int64Prop(in.props, k)
-		}
-	}
-	return b
+	return dcrCommonBody(in, true)
 }

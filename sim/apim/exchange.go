@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/kmconform/kmconform/sim/faults"
 )
 
 // The token-exchange grant of API-M's Resident Key Manager (RFC 8693): API-M's embedded IS exchanges a JWT
@@ -264,22 +266,22 @@ func (s *Server) verifySubjectSignature(ctx context.Context, idp *trustedIdP, p 
 	return fmt.Errorf("identity provider %s has no certificate", idp.name)
 }
 
-// grantFaults are the token-exchange faults (sim/faults/faults_grants.go) and what
-// each changes, logged at start-up when played.
-var grantFaults = map[string]string{
-	"apim-exchange-ignores-expiry":     "the token-exchange grant does not check the subject token's exp",
-	"apim-exchange-skips-signature":    "the token-exchange grant does not verify the subject token's signature",
-	"apim-exchange-ignores-app-grants": "the token-exchange grant does not check the application's grant types",
-	"apim-exchange-drops-subject":      "exchanged tokens carry the application owner as sub",
-	"apim-exchange-keeps-deleted-idp":  "deleting an EXCHANGED or BOTH Key Manager keeps its identity provider",
-	"apim-exchange-idp-not-updated":    "updating an EXCHANGED or BOTH Key Manager leaves its identity provider as it was",
-	"apim-accepts-malformed-idp-cert":  "identity providers of EXCHANGED or BOTH Key Managers are stored without checking their PEM certificate",
+// grantFaults are the token-exchange faults (sim/faults/faults_grants.go), each logged at start-up when
+// played with the registry's description of what it changes.
+var grantFaults = []string{
+	"apim-exchange-ignores-expiry",
+	"apim-exchange-skips-signature",
+	"apim-exchange-ignores-app-grants",
+	"apim-exchange-drops-subject",
+	"apim-exchange-keeps-deleted-idp",
+	"apim-exchange-idp-not-updated",
+	"apim-accepts-malformed-idp-cert",
 }
 
 func (s *Server) warnGrantFaults() {
-	for name, what := range grantFaults {
+	for _, name := range grantFaults {
 		if s.opt.Faults.On(name) {
-			s.log.Warn("org.wso2.carbon.apimgt.impl.APIManagerComponent", "fault %s: %s", name, what)
+			s.log.Warn("org.wso2.carbon.apimgt.impl.APIManagerComponent", "fault %s: %s", name, faults.Doc(name))
 		}
 	}
 }

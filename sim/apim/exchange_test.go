@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -295,4 +296,15 @@ func (sm *sim) kmID(name string) string {
 	}
 	sm.t.Fatalf("no Key Manager %s", name)
 	return ""
+}
+
+// Every token-exchange fault warned about at start-up is an API-M fault of the registry, whose description
+// the warning carries.
+func TestGrantFaultsRegistered(t *testing.T) {
+	apim := faults.Names("apim")
+	for _, name := range grantFaults {
+		if !slices.Contains(apim, name) || faults.Doc(name) == "" {
+			t.Errorf("grant fault %s is not an API-M fault of sim/faults", name)
+		}
+	}
 }

@@ -78,6 +78,12 @@ func Names(product string) []string {
 	return out
 }
 
+// Doc is a registered fault's description ("" for a name the registry does not hold).
+func Doc(name string) string {
+	f, _ := lookup(name)
+	return f.Doc
+}
+
 func lookup(name string) (Fault, bool) {
 	for _, f := range All {
 		if f.Name == name {

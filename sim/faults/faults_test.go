@@ -21,3 +21,12 @@ func TestParse(t *testing.T) {
 		t.Error("a nil set plays a fault")
 	}
 }
+
+func TestDoc(t *testing.T) {
+	if got := Doc("is-token-iss-mismatch"); !strings.HasPrefix(got, "IS writes the tenant-qualified issuer") {
+		t.Errorf("Doc(is-token-iss-mismatch) = %q", got)
+	}
+	if got := Doc("no-such-fault"); got != "" {
+		t.Errorf("Doc(no-such-fault) = %q, want empty", got)
+	}
+}

@@ -53,6 +53,17 @@ func (s *server) authenticateClient(c clientCreds) (*app, *oauthError) {
 	return a, nil
 }
 
+// authenticateClientIn is authenticateClient for a request made in organization org ("" for the root
+// tenant): an application of another organization (or of the root tenant) is unknown there
+// (organization.go), a check made after every other so the errors of authenticateClient come first.
+func (s *server) authenticateClientIn(c clientCreds, org string) (*app, *oauthError) {
+	a, oerr := s.authenticateClient(c)
+	if oerr == nil && a.org != org {
+		return nil, s.invalidClient("A valid OAuth client could not be found for client_id: " + a.clientID)
+	}
+	return a, oerr
+}
+
 // invalidClient is 401 invalid_client with WWW-Authenticate (OAuth2TokenEndpoint#handleBasicAuthFailure).
 // UNCONFIRMED (identity-server-7.md §4): the header value; chose Basic realm=<hostname> after
 // EndpointUtil#getRealmInfo.

@@ -172,3 +172,14 @@ func TestFaultDCRRefusesTokenExchange(t *testing.T) {
 	}
 	s.app("cc", "", "client_credentials")
 }
+
+// Every grants fault warned about at start-up is an IS fault of the registry, whose description the warning
+// carries.
+func TestGrantFaultWarningsRegistered(t *testing.T) {
+	is := faults.Names("is")
+	for _, name := range grantFaultWarnings {
+		if !slices.Contains(is, name) || faults.Doc(name) == "" {
+			t.Errorf("grant fault %s is not an IS fault of sim/faults", name)
+		}
+	}
+}

@@ -98,8 +98,6 @@ func (s *server) orgClientAuth(r *http.Request) bool {
 	if org == "" || !ok {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[u]
-	return a != nil && a.org == org && a.clientSecret == p
+	_, oerr := s.authenticateClientIn(clientCreds{id: u, secret: p, basic: true}, org)
+	return oerr == nil
 }

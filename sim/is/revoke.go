@@ -23,11 +23,8 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
 		(&oauthError{status: 401, code: "invalid_client", desc: "Client Authentication failed.", contentType: "text/html"}).write(w)
 		return
 	}
-	a, authErr := s.authenticateClient(c)
 	org := orgOf(r)
-	if authErr == nil && a.org != org {
-		a, authErr = nil, s.invalidClient("A valid OAuth client could not be found for client_id: "+a.clientID)
-	}
+	a, authErr := s.authenticateClientIn(c, org)
 
 	now := s.now()
 	s.mu.Lock()

@@ -82,11 +82,7 @@ func (s *server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		(&oauthError{status: 400, code: "invalid_request", desc: "Missing parameters: " + joinSpace(missing)}).write(w)
 		return
 	}
-	a, oerr := s.authenticateClient(readClientCreds(r, params))
-	if oerr == nil && a.org != orgOf(r) {
-		// An application of another organization (or of the root tenant) is unknown here (organization.go).
-		a, oerr = nil, s.invalidClient("A valid OAuth client could not be found for client_id: "+a.clientID)
-	}
+	a, oerr := s.authenticateClientIn(readClientCreds(r, params), orgOf(r))
 	if oerr != nil {
 		oerr.write(w)
 		return
