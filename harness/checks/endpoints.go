@@ -212,7 +212,7 @@ var endpointsTokenErrors = &Check{
 		c.NoErr(err, "positive control: get a client_credentials token from IS")
 		ccForm := url.Values{"grant_type": {wso2is.GrantClientCredentials}}
 
-		unknown := "kmconform-unknown-" + epSuffix()
+		unknown := "kmconform-unknown-" + randomSuffix(10)
 		epExpectOAuth(c, "a client_credentials request with an unknown client_id", 401, "invalid_client",
 			"A valid OAuth client could not be found for client_id: "+unknown,
 			epTokenFailure(c, wso2is.BasicAuth(unknown, "kmconform-wrong"), ccForm))
@@ -269,7 +269,7 @@ var endpointsAuthorize = &Check{
 		cl := Shared(c, fixture.ISClient)
 		req := wso2is.CodeRequest{
 			AuthorizeEndpoint: e.Discovery.AuthorizationEndpoint, ClientID: cl.ClientID, RedirectURI: fixture.EndpointsRedirectURI,
-			Scopes: []string{"openid"}, Nonce: "kmconform-" + epSuffix(), Username: e.IS.AdminUser, Password: e.IS.AdminPassword,
+			Scopes: []string{"openid"}, Nonce: "kmconform-" + randomSuffix(10), Username: e.IS.AdminUser, Password: e.IS.AdminPassword,
 		}
 		tok, res, err := e.IS.AuthorizationCode(c.ctx, e.Discovery.TokenEndpoint, cl.Auth(), req)
 		c.NoErr(err, "log in headless at IS's authorize endpoint and redeem the code")
@@ -348,7 +348,7 @@ var endpointsIntrospect = &Check{
 			c.Failf("IS introspected a fresh refresh token as %s; IS documents active with token_type Refresh (which API-M treats as not an access token)", epShort(rt.Body))
 		}
 		const inactive = `{"active":false}`
-		if u := epIntrospect(c, "kmconform-unknown-token-"+epSuffix(), ""); strings.TrimSpace(string(u.Body)) != inactive {
+		if u := epIntrospect(c, "kmconform-unknown-token-"+randomSuffix(10), ""); strings.TrimSpace(string(u.Body)) != inactive {
 			c.Failf("IS introspected an unknown token as %s, IS documents the literal %s", epShort(u.Body), inactive)
 		}
 		empty, err := e.IS.IntrospectRaw(c.ctx, endpoint, wso2is.AdminAuth(), "", "")
@@ -408,7 +408,7 @@ var endpointsRevoke = &Check{
 			c.Failf("IS answered 200 to the revocation but still introspects the token as active")
 		}
 
-		unknown, err := e.IS.RevokeRaw(c.ctx, endpoint, cl.Auth(), "kmconform-unknown-token-"+epSuffix(), "")
+		unknown, err := e.IS.RevokeRaw(c.ctx, endpoint, cl.Auth(), "kmconform-unknown-token-"+randomSuffix(10), "")
 		c.NoErr(err, "revoke an unknown token")
 		if unknown.Status != http.StatusOK {
 			c.Failf("IS answered HTTP %d %s %q to the revocation of an unknown token; RFC 7009 §2.2 and IS's documentation require 200 (an invalid token is not an error for the client)",
@@ -633,5 +633,3 @@ func epShort(b []byte) string {
 	}
 	return s
 }
-
-func epSuffix() string { return fmt.Sprintf("%x", time.Now().UnixNano()&0xffffffffff) }

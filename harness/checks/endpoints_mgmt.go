@@ -30,7 +30,7 @@ var endpointsDCR = &Check{
 	},
 	Run: func(c *C) {
 		e := c.Env
-		name := "kmconform-dcr-" + epSuffix()
+		name := "kmconform-dcr-" + randomSuffix(10)
 		grants := []string{wso2is.GrantClientCredentials}
 		app, err := e.IS.RegisterApp(c.ctx, wso2is.DCRRequest{
 			ClientName: name, GrantTypes: grants, RedirectURIs: []string{fixture.EndpointsRedirectURI}, TokenTypeExtension: "JWT",
@@ -82,7 +82,7 @@ var endpointsDCR = &Check{
 
 		c.NoErr(e.IS.DeleteApp(c.ctx, app.ClientID), "delete the client (DELETE, 204)")
 		deleted = true
-		for _, id := range []string{app.ClientID, "kmconform-unknown-" + epSuffix()} {
+		for _, id := range []string{app.ClientID, "kmconform-unknown-" + randomSuffix(10)} {
 			_, err = e.IS.GetApp(c.ctx, id)
 			f = epDCRFailure(c, err, "reading a deleted or unknown client")
 			if f.Status != http.StatusUnauthorized || len(strings.TrimSpace(string(f.Body))) != 0 {
@@ -102,7 +102,7 @@ var endpointsScopes = &Check{
 	},
 	Run: func(c *C) {
 		e := c.Env
-		name := "kmconform_scope_" + epSuffix()
+		name := "kmconform_scope_" + randomSuffix(10)
 		created, err := e.IS.CreateOAuthScope(c.ctx, wso2is.OAuthScope{Name: name, DisplayName: "kmconform scope"})
 		c.NoErr(err, "create an OAuth2 scope without description")
 		c.Defer(func(ctx context.Context) error { _ = e.IS.DeleteOAuthScope(ctx, name); return nil })
@@ -147,7 +147,7 @@ var endpointsRoles = &Check{
 	},
 	Run: func(c *C) {
 		e := c.Env
-		suffix := epSuffix()
+		suffix := randomSuffix(10)
 		var ids []string
 		c.Defer(func(ctx context.Context) error {
 			for _, id := range ids {
@@ -272,7 +272,7 @@ var endpointsAPIResourceScopePatch = &Check{
 // epNewAPIResource creates an API resource with one scope for this check and deletes it afterwards.
 func epNewAPIResource(c *C) (*wso2is.APIResource, string) {
 	e := c.Env
-	suffix := epSuffix()
+	suffix := randomSuffix(10)
 	read := "kmconform_res_" + suffix + "_read"
 	res, err := e.IS.CreateAPIResource(c.ctx, wso2is.NewAPIResource{
 		Name: "kmconform resource " + suffix, Identifier: "kmconform-resource-" + suffix, RequiresAuthorization: true,

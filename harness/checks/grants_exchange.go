@@ -168,17 +168,7 @@ var exchangeAPIM = &Check{
 // signingCertPEM is IS's signing certificate for a token, from the JWKS entry of its kid (x5c), as the
 // value of a PEM Key Manager certificate (base64 of the PEM text, as WSO2's payloads send it).
 func signingCertPEM(c *C, token string) string {
-	e := c.Env
-	header, _, err := tokens.Peek(token)
-	c.NoErr(err, "read the subject token's header")
-	set, err := e.IS.JWKS(c.ctx, e.Discovery.JWKSURI)
-	c.NoErr(err, "read IS's JWKS")
-	kid, _ := header["kid"].(string)
-	k, ok := set.Key(kid)
-	if !ok {
-		c.Failf("IS's JWKS has no key %q, the kid of its own token", kid)
-	}
-	cert, err := k.Certificate()
+	cert, err := fixture.SigningCertificate(c.ctx, c.Env, token)
 	c.NoErr(err, "read IS's signing certificate from its JWKS")
 	return base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
 }

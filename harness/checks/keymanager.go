@@ -120,6 +120,24 @@ func expectRESTError(c *C, err error, status int, code int64, what string) *wso2
 	return re
 }
 
+// expectKMRefused registers km and asserts API-M refuses it with 400 901401 naming every one of keys in
+// the description. attempt is what was being done; accepted is the failure when API-M registers km
+// (deleted again at the end of the check); refusal names the refusal when it leaves a key out.
+func expectKMRefused(c *C, km *wso2am.KeyManager, keys []string, attempt, accepted, refusal string) {
+	e := c.Env
+	created, err := e.APIM.CreateKeyManager(c.ctx, km)
+	if err == nil {
+		c.Defer(func(ctx context.Context) error { return e.APIM.DeleteKeyManager(ctx, created.ID) })
+		c.Failf("%s", accepted)
+	}
+	re := expectRESTError(c, err, http.StatusBadRequest, 901401, attempt)
+	for _, k := range keys {
+		if !strings.Contains(re.Description, k) {
+			c.Failf("%s does not name %s: %v", refusal, k, re)
+		}
+	}
+}
+
 // listed finds a Key Manager in the admin list by name.
 func listed(c *C, name string) (wso2am.KeyManagerInfo, bool) {
 	list, err := c.Env.APIM.ListKeyManagers(c.ctx)
@@ -384,18 +402,10 @@ var kmRequiredConnectorFields = &Check{
 		c.NoErr(ok.Remove(c.ctx), "remove the Key Manager")
 
 		refused := func(km *wso2am.KeyManager, what string, keys ...string) {
-			created, err := e.APIM.CreateKeyManager(c.ctx, km)
-			if err == nil {
-				c.Defer(func(ctx context.Context) error { return e.APIM.DeleteKeyManager(ctx, created.ID) })
-				c.Failf("API-M %s registered a WSO2-IS-7 Key Manager %s: expected 400 with code 901401 (Required Key Manager configuration missing) — the connector (%s) needs %s, and key generation at such a Key Manager fails later",
-					am.Version, what, am.Connector, strings.Join(keys, ", "))
-			}
-			re := expectRESTError(c, err, http.StatusBadRequest, 901401, "register a WSO2-IS-7 Key Manager "+what)
-			for _, k := range keys {
-				if !strings.Contains(re.Description, k) {
-					c.Failf("the 901401 refusal of a Key Manager %s does not name %s: %v", what, k, re)
-				}
-			}
+			expectKMRefused(c, km, keys, "register a WSO2-IS-7 Key Manager "+what,
+				fmt.Sprintf("API-M %s registered a WSO2-IS-7 Key Manager %s: expected 400 with code 901401 (Required Key Manager configuration missing) — the connector (%s) needs %s, and key generation at such a Key Manager fails later",
+					am.Version, what, am.Connector, strings.Join(keys, ", ")),
+				"the 901401 refusal of a Key Manager "+what)
 		}
 		for _, key := range am.ConnectorKeys {
 			km := fixture.ExtraKeyManager(e, "required")
@@ -458,18 +468,10 @@ var kmAuthenticationBlock = &Check{
 			c.NoErr(k.Remove(c.ctx), "remove the Key Manager")
 		}
 		refused := func(km *wso2am.KeyManager, what, why string, keys ...string) {
-			created, err := e.APIM.CreateKeyManager(c.ctx, km)
-			if err == nil {
-				c.Defer(func(ctx context.Context) error { return e.APIM.DeleteKeyManager(ctx, created.ID) })
-				c.Failf("API-M %s registered a Key Manager with %s: expected 400 with code 901401 naming %s — %s",
-					am.Version, what, strings.Join(keys, " and "), why)
-			}
-			re := expectRESTError(c, err, http.StatusBadRequest, 901401, "register a Key Manager with "+what)
-			for _, k := range keys {
-				if !strings.Contains(re.Description, k) {
-					c.Failf("the refusal of a Key Manager with %s does not name %s: %v", what, k, re)
-				}
-			}
+			expectKMRefused(c, km, keys, "register a Key Manager with "+what,
+				fmt.Sprintf("API-M %s registered a Key Manager with %s: expected 400 with code 901401 naming %s — %s",
+					am.Version, what, strings.Join(keys, " and "), why),
+				"the refusal of a Key Manager with "+what)
 		}
 		mtls := func(identityUser, basic bool) *wso2am.KeyManager {
 			km := fixture.ExtraKeyManager(e, "mtls")

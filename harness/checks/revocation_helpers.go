@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -29,6 +30,12 @@ func awaitRefusal(c *C, path, token, what string, since time.Time) refusal {
 			what, introspectionView(c, token), err, notificationDiagnosis(c))
 	}
 	return r
+}
+
+// keyValidationRefusal reports whether a is the gateway's refusal from the key-validation (introspection)
+// path: 401, 900901, "Invalid Credentials" and a description starting "Access failure for API".
+func keyValidationRefusal(a wso2am.GatewayAnswer) bool {
+	return refused(a, http.StatusUnauthorized, "900901", msgInvalidCredentials) && strings.HasPrefix(a.Description, revPrefixKeyValidation)
 }
 
 // introspectionView says what IS's introspection answers for a token, for failure messages.
@@ -64,23 +71,20 @@ func expectActiveAtIS(c *C, token, what, why string) {
 // status: apim-km-wso2is EventSender). It reads the products' files only where the target gives access to them.
 func notificationDiagnosis(c *C) string {
 	e := c.Env
-	n, err := containers.ByAlias(e.Nodes, containers.ISAlias)
-	if err != nil {
-		return ""
+	if _, err := containers.ByAlias(e.Nodes, isAlias); err != nil {
+		return "" // the target gives no access to IS's files: nothing to say
 	}
 	var notes []string
-	if raw, err := n.ReadFile(c.ctx, plan.ConfFile); err == nil {
+	if raw, err := nodeFile(c, isAlias, plan.ConfFile); err == nil {
 		notes = append(notes, listenerFindings(raw)...)
 	}
 	if e.Plan != nil && e.Plan.JAR.Name != "" {
-		if _, err := n.ReadFile(c.ctx, plan.DropinsDir+e.Plan.JAR.Name); err != nil {
+		if _, err := nodeFile(c, isAlias, plan.DropinsDir+e.Plan.JAR.Name); err != nil {
 			notes = append(notes, "IS's "+plan.DropinsDir+" has no notification handler JAR ("+e.Plan.JAR.Name+"), so no listener class sends anything")
 		}
 	}
-	if logs, err := n.Logs(c.ctx); err == nil {
-		if line := lastLogEntry(logs, "Error while sending Revocation Event"); line != "" {
-			notes = append(notes, "IS logged \""+e.Redact(line)+"\" — the only trace of a failed notification, which IS never retries")
-		}
+	if line := lastLogEntry([]byte(nodeLogs(c, isAlias)), "Error while sending Revocation Event"); line != "" {
+		notes = append(notes, "IS logged \""+e.Redact(line)+"\" — the only trace of a failed notification, which IS never retries")
 	}
 	if len(notes) == 0 {
 		return " — IS's listener, handler JAR and log show nothing wrong: either API-M dropped the event or the send failed without a trace (IS ignores the HTTP status of its notifications, apim-km-wso2is EventSender)"
@@ -88,7 +92,10 @@ func notificationDiagnosis(c *C) string {
 	return " — " + strings.Join(notes, "; ")
 }
 
-// listenerFindings checks IS's applied token_revocation listener against the documented block.
+// listenerFindings checks IS's applied token_revocation listener against the documented block. It is not
+// setup's listenerProblems: its wording is what the revocation checks' notifyProofs match ("names no event
+// handler of API-M", "only … fires"), and it tolerates what setup reports on its own ("default" header,
+// name, credentials).
 func listenerFindings(raw []byte) []string {
 	var doc struct {
 		Listeners []map[string]any `toml:"event_listener"`

@@ -65,7 +65,7 @@ var revocationOpaque = &Check{
 				r.Elapsed.Milliseconds(), ttl, notificationDiagnosis(c))
 		}
 		a := r.Answer
-		if a.Status != http.StatusUnauthorized || a.Code != "900901" || a.Message != msgInvalidCredentials || !strings.HasPrefix(a.Description, revPrefixKeyValidation) {
+		if !keyValidationRefusal(a) {
 			c.Failf("the gateway refused the revoked opaque token with %s, want HTTP 401, code 900901 (%s: %s …) from the key-validation path",
 				a.String(), msgInvalidCredentials, revPrefixKeyValidation)
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
-	"github.com/google/uuid"
 
 	"github.com/kmconform/kmconform/harness/fixture"
 	"github.com/kmconform/kmconform/harness/plan"
@@ -51,8 +50,6 @@ func scopeIsAPIResourceScope(c *C, name string) bool {
 	return res != nil && res.HasScope(name)
 }
 
-func shortID() string { return strings.ReplaceAll(uuid.NewString()[:8], "-", "") }
-
 // API-M 4.5+ (connector 2.0.4+) with "Create roles in WSO2 Identity Server 7": a role bound to a scope that
 // IS lacks is created there, PRIMARY role X as system_primary_X and Internal/X as X (API-M 4.4 docs, Role
 // Creation; apim-km-wso2is v2.0.4 getWSO2IS7RoleName). WSO2's own suite: is7_role_creation.feature.
@@ -70,7 +67,7 @@ var rolesCreatedInIS = &Check{
 	Run: func(c *C) {
 		e := c.Env
 		km := e.KeyManager
-		id := shortID()
+		id := randomSuffix(8)
 		roles := []struct{ apim, is string }{
 			{"Internal/kmconform-int-" + id, "kmconform-int-" + id},
 			{"kmconform-pri-" + id, "system_primary_kmconform-pri-" + id},
@@ -149,7 +146,7 @@ var rolesScopesRegistered = &Check{
 	Faults: []Proof{{"connector-skips-scope-registration", "is not registered at IS"}},
 	Run: func(c *C) {
 		e := c.Env
-		id := shortID()
+		id := randomSuffix(8)
 		shared, err := e.APIM.CreateSharedScope(c.ctx, wso2am.Scope{Name: "kmconform_shared_" + id, DisplayName: "kmconform shared " + id,
 			Description: "kmconform shared scope"})
 		c.NoErr(err, "create a shared scope")
@@ -192,7 +189,7 @@ var rolesScopeEnforced = &Check{
 			c.Failf("scope %s is not a scope of IS API resource %s (found in %s: %t): IS 7 grants roles API-resource scopes only, so there is no role-based authorization for it with connector %s of API-M %s",
 				scope, is7ScopeResource, where, found, e.Cell.APIM.Connector, e.Cell.APIM.Version)
 		}
-		role, err := e.IS.CreateRole(c.ctx, wso2is.NewRole{DisplayName: "kmconform-scope-holder-" + shortID(),
+		role, err := e.IS.CreateRole(c.ctx, wso2is.NewRole{DisplayName: "kmconform-scope-holder-" + randomSuffix(8),
 			Users: []string{f.Holder.ID}, Permissions: []string{scope}})
 		c.NoErr(err, "create an IS role holding scope %s for user %s", scope, f.Holder.Name)
 		c.Defer(func(ctx context.Context) error { return e.IS.DeleteRole(ctx, role.ID) })
@@ -286,7 +283,7 @@ var rolesSharedScopeNoDescriptionInAPI = &Check{
 // the check.
 func createScopeWithoutDescription(c *C) *wso2am.Scope {
 	e := c.Env
-	id := shortID()
+	id := randomSuffix(8)
 	scope, err := e.APIM.CreateSharedScope(c.ctx, wso2am.Scope{Name: "kmconform_nodesc_" + id, DisplayName: "kmconform no description " + id})
 	if err != nil {
 		c.Failf("API-M refused a shared scope without a description: %v (a description is optional, wso2/api-manager#4064)", err)

@@ -166,7 +166,7 @@ var setupAuthorizeAllScopes = &Check{
 		// Registered as API-M's connector registers applications (DCR, JWT tokens), but directly at IS, so
 		// that the check does not depend on API-M's key generation.
 		app := dcrApp(c, "client_credentials")
-		suffix := randomSuffix()
+		suffix := randomSuffix(8)
 		scope := "kmconform_setup_" + suffix
 		res, err := e.IS.CreateAPIResource(c.ctx, wso2is.NewAPIResource{
 			Name: "kmconform setup " + suffix, Identifier: "https://kmconform.example/setup/" + suffix,
@@ -214,7 +214,7 @@ var setupSystemRolePrefix = &Check{
 	Faults: []Proof{{"no-system-role-prefix", "allow_system_prefix_for_role is not in effect"}},
 	Run: func(c *C) {
 		e := c.Env
-		name := "system_primary_kmconform_" + randomSuffix()
+		name := "system_primary_kmconform_" + randomSuffix(8)
 		role, err := e.IS.CreateRole(c.ctx, wso2is.NewRole{DisplayName: name})
 		if err != nil {
 			c.Failf("IS refused to create role %s (%v): [role_mgt] allow_system_prefix_for_role is not in effect, so the connector cannot create roles for API-M's PRIMARY roles", name, err)
@@ -448,7 +448,7 @@ func revocationReachesGateway(c *C) error {
 // dcrApp registers a JWT application at IS by DCR, as API-M's connector does, and removes it after the check.
 func dcrApp(c *C, grants ...string) *wso2is.DCRApp {
 	e := c.Env
-	app, err := e.IS.RegisterApp(c.ctx, wso2is.DCRRequest{ClientName: "kmconform_setup_" + randomSuffix(),
+	app, err := e.IS.RegisterApp(c.ctx, wso2is.DCRRequest{ClientName: "kmconform_setup_" + randomSuffix(8),
 		GrantTypes: grants, TokenTypeExtension: "JWT"})
 	c.NoErr(err, "register an application at IS by DCR")
 	e.Redactor.Add(app.ClientSecret)

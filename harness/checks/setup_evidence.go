@@ -346,8 +346,10 @@ func servedChain(c *C, alias string) ([]*x509.Certificate, error) {
 	return chain, nil
 }
 
-func randomSuffix() string {
-	b := make([]byte, 4)
+// randomSuffix is n random lowercase hex digits that make a created name unique; each caller keeps the
+// length its names always had (8 for setup and roles, 10 for the endpoint checks).
+func randomSuffix(n int) string {
+	b := make([]byte, (n+1)/2)
 	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return hex.EncodeToString(b)[:n]
 }

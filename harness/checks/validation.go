@@ -91,7 +91,7 @@ var validationIntrospection = &Check{
 			c.Failf("the gateway accepted a token IS introspection says is inactive, on an API restricted to Key Manager %s: it did not take IS's active:false as an invalid token (or did not introspect at all)", m.KeyManager.Name)
 		case a.Status == http.StatusForbidden && a.Code == "900908":
 			c.Failf("the gateway answered a token IS introspection says is inactive with %s: it did not take IS's active:false as an invalid token and went on to subscription validation (the IS 7 connector's getTokenMetaData makes active:false a 900901)", a.String())
-		case a.Status != http.StatusUnauthorized || a.Code != "900901" || a.Message != msgInvalidCredentials || !strings.HasPrefix(a.Description, revPrefixKeyValidation):
+		case !keyValidationRefusal(a):
 			c.Failf("the gateway refused a token IS says is inactive with %s, want HTTP 401, code 900901 (%s: %s …) from the key-validation (introspection) path",
 				a.String(), msgInvalidCredentials, revPrefixKeyValidation)
 		}
